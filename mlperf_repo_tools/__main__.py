@@ -1,0 +1,3 @@
+from mlperf_repo_tools.cli import lint_main
+
+lint_main()

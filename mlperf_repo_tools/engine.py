@@ -1,0 +1,216 @@
+"""The lint pipeline: discover → load with positions → check → located findings.
+
+Result files are processed one at a time and released once their findings are located, so
+memory stays bounded by the largest file, not by the repository.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlperf_repo_tools.alias import parse_alias
+from mlperf_repo_tools.context import ExperimentContext, ResultFileContext, RowContext
+from mlperf_repo_tools.discovery import ExperimentFolder, Repository, TimestampFolder, discover
+from mlperf_repo_tools.findings import Finding, Location, Problem
+from mlperf_repo_tools.loading import Document, load_json, load_yaml
+from mlperf_repo_tools.rules import Rule, all_rules
+
+log = logging.getLogger(__name__)
+
+
+class SelectionError(ValueError):
+    """--select or --ignore names no rule."""
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> dict[str, Rule]:
+    """Rules whose code starts with a selected prefix (or whose name is selected), minus the
+    ignored ones. An entry that matches no rule is an error."""
+    rules = all_rules()
+
+    def matches(entry: str) -> set[str]:
+        found = {c for c, r in rules.items() if c.startswith(entry.upper()) or r.name == entry}
+        if not found:
+            raise SelectionError(f"unknown rule code or name '{entry}'")
+        return found
+
+    chosen = set(rules)
+    select = [s for s in select if s]
+    if select:
+        chosen = set().union(*(matches(s) for s in select))
+    for entry in ignore:
+        if entry:
+            chosen -= matches(entry)
+    return {c: rules[c] for c in sorted(chosen)}
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    rows_checked: int = 0
+
+
+class Linter:
+    def __init__(self, rules: dict[str, Rule]) -> None:
+        self.rules = rules
+        self.by_scope: dict[str, list[Rule]] = {}
+        for rule in rules.values():
+            self.by_scope.setdefault(rule.scope, []).append(rule)
+        self.result = LintResult()
+
+    def run(self, paths: Iterable[Path]) -> LintResult:
+        for repo in discover(paths):
+            self._lint_repository(repo)
+        self.result.findings.sort(key=Finding.sort_key)
+        return self.result
+
+    # -- pipeline stages -------------------------------------------------------------------
+
+    def _lint_repository(self, repo: Repository) -> None:
+        if repo.repo_meta is not None and repo.in_scope(repo.rel(repo.repo_meta)):
+            self._lint_repo_meta(repo)
+        experiments = [self._load_experiment(repo, folder) for folder in repo.experiments]
+        docs = {d.relpath: d for e in experiments for d in e.meta_docs}
+        for rule in self.by_scope.get("repository", []):
+            assert rule.check is not None
+            for problem in rule.check(experiments):
+                self._emit(rule, problem, None, docs, repo)
+        for exp in experiments:
+            if repo.in_scope(exp.folder.relpath) or any(
+                    repo.in_scope(d.relpath) for d in exp.meta_docs):
+                self._lint_experiment(exp, docs)
+            for ts in exp.folder.timestamps:
+                if ts.result_path is not None and repo.in_scope(repo.rel(ts.result_path)):
+                    self._lint_result_file(exp, ts)
+
+    def _lint_repo_meta(self, repo: Repository) -> None:
+        assert repo.repo_meta is not None
+        rel = repo.rel(repo.repo_meta)
+        if repo.repo_meta.suffix == ".yaml":
+            doc = load_yaml(repo.repo_meta, rel, repo.root)
+        else:
+            doc = load_json(repo.repo_meta, rel, repo.root, rows=False)
+        self.result.files_checked += 1
+        self._emit_load_issues(doc)
+        if doc.ok:
+            for rule in self.by_scope.get("repo-meta", []):
+                self._run(rule, doc, (doc,))
+
+    def _load_experiment(self, repo: Repository, folder: ExperimentFolder) -> ExperimentContext:
+        exp = ExperimentContext(repo, folder, parse_alias(folder.name))
+        merged: dict[str, Any] | None = None
+        for path in sorted(folder.meta_paths, key=lambda p: p.suffix != ".yaml"):
+            rel = repo.rel(path)
+            if path.suffix == ".yaml":
+                doc = load_yaml(path, rel, repo.root)
+            else:
+                doc = load_json(path, rel, repo.root, rows=False)
+            exp.meta_docs.append(doc)
+            if doc.ok and isinstance(doc.data, dict):
+                merged = {**(merged or {}), **doc.data}
+            elif doc.ok:
+                doc.issue("M010", "experiment meta must be a mapping of keys to values")
+        exp.meta = merged
+        return exp
+
+    def _lint_experiment(self, exp: ExperimentContext, docs: dict[str, Document]) -> None:
+        for doc in exp.meta_docs:
+            self.result.files_checked += 1
+            self._emit_load_issues(doc)
+            if doc.ok and isinstance(doc.data, dict):
+                for problem in _meta_key_whitespace(doc.data):
+                    self._emit(self.rules.get("F006"), problem, doc, docs, exp.repo)
+        for rule in self.by_scope.get("experiment", []):
+            assert rule.check is not None
+            for problem in rule.check(exp):
+                first = problem.parts[0] if problem.parts else None
+                self._emit(rule, problem, exp.meta_doc_for(first), docs, exp.repo)
+
+    def _lint_result_file(self, exp: ExperimentContext, ts: TimestampFolder) -> None:
+        assert ts.result_path is not None
+        repo = exp.repo
+        doc = load_json(ts.result_path, repo.rel(ts.result_path), repo.root, rows=True)
+        self.result.files_checked += 1
+        self._emit_load_issues(doc)
+        if not doc.ok or not isinstance(doc.data, list):
+            return
+        rf = ResultFileContext(exp, ts, doc)
+        for rule in self.by_scope.get("result-file", []):
+            self._run(rule, doc, (rf,))
+        self._lint_rows(rf)
+
+    def _lint_rows(self, rf: ResultFileContext) -> None:
+        row_rules = [(r, r.check) for r in self.by_scope.get("row", []) if r.check]
+        vocab = rf.experiment.folder_alias.vocab
+        doc = rf.document
+        for index, row in enumerate(rf.rows):
+            if not isinstance(row, dict):
+                continue
+            version = row.get("version")
+            round_ = vocab.round(version) if vocab and isinstance(version, str) else None
+            ctx = RowContext(rf.experiment, index, vocab, round_)
+            self.result.rows_checked += 1
+            for rule, check in row_rules:
+                for problem in check(row, ctx):
+                    problem.parts = (index, *problem.parts)
+                    problem.related = [(p, (index, *parts) if p == doc.relpath else parts, m)
+                                       for p, parts, m in problem.related]
+                    self._emit(rule, problem, doc, {doc.relpath: doc}, rf.experiment.repo)
+
+    # -- turning problems into located findings ----------------------------------------------
+
+    def _run(self, rule: Rule, doc: Document, args: tuple[Any, ...]) -> None:
+        assert rule.check is not None
+        for problem in rule.check(*args):
+            self._emit(rule, problem, doc, {doc.relpath: doc}, None)
+
+    def _emit_load_issues(self, doc: Document) -> None:
+        for issue in doc.issues:
+            rule = self.rules.get(issue.code)
+            if rule is None:
+                continue
+            location = Location(doc.relpath, issue.line, issue.column, _pointer(issue.parts))
+            self.result.findings.append(
+                Finding(rule.code, rule.name, rule.severity, issue.message, location))
+
+    def _emit(self, rule: Rule | None, problem: Problem, doc: Document | None,
+              docs: dict[str, Document], repo: Repository | None) -> None:
+        if rule is None:
+            return
+        if problem.path is not None:
+            doc = docs.get(problem.path)
+            if repo is not None and not repo.in_scope(problem.path.rstrip("/")):
+                return
+        location = _locate(problem.path or (doc.relpath if doc else "?"), doc,
+                           problem.parts, problem.at_key)
+        related = [(_locate(path, docs.get(path), parts), message)
+                   for path, parts, message in problem.related]
+        self.result.findings.append(Finding(rule.code, rule.name, rule.severity,
+                                            problem.message, location, related))
+
+
+def _locate(path: str, doc: Document | None, parts: tuple[str | int, ...],
+            at_key: bool = False) -> Location:
+    line, column = doc.locate(parts, at_key) if doc is not None else (0, 0)
+    return Location(path, line, column, _pointer(parts))
+
+
+def _pointer(parts: tuple[str | int, ...]) -> str:
+    from mlperf_repo_tools.findings import pointer_from_parts
+
+    return pointer_from_parts(parts)
+
+
+def _meta_key_whitespace(data: dict[str, Any]) -> Iterator[Problem]:
+    for key in data:
+        if isinstance(key, str) and key != key.strip():
+            yield Problem((key,), f"key {key!r} has surrounding whitespace", at_key=True)
+
+
+def lint_paths(paths: Iterable[Path], select: Iterable[str] = (), ignore: Iterable[str] = (),
+               progress: Callable[[str], None] | None = None) -> LintResult:
+    return Linter(select_rules(select, ignore)).run(paths)

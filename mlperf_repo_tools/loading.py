@@ -1,0 +1,300 @@
+"""Read the format's files into documents that remember where each value came from.
+
+A result file is decoded row by row with the standard library's C decoder, which keeps the
+offset of every row: one parse per file, and positions for any finding at the cost of a short
+walk. Anything the format forbids but the decoder accepts (a byte order mark, duplicate keys,
+NaN) and anything it rejects (bad UTF-8, a truncated file) becomes a load issue with a line and
+column, never an exception.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlperf_repo_tools.positions import PositionIndex, scan_anomalies
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_WS = re.compile(r"[ \t\n\r]*")
+_INFINITIES = (math.inf, -math.inf)
+_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass
+class LoadIssue:
+    code: str
+    message: str
+    line: int = 0
+    column: int = 0
+    parts: tuple[str | int, ...] = ()
+
+
+@dataclass
+class Document:
+    """One file of the format, parsed (``ok``) or not, with what went wrong while loading."""
+
+    path: Path
+    relpath: str
+    data: Any = None
+    ok: bool = False
+    text: str | None = None
+    element_offsets: list[int] | None = None
+    issues: list[LoadIssue] = field(default_factory=list)
+    yaml_root: Any = None
+    _index: PositionIndex | None = None
+    _flat_rows: dict[int, bool] = field(default_factory=dict)
+
+    def locate(self, parts: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:
+        """1-based line and column of the value (or key) at ``parts``; (0, 0) if unknown."""
+        if self.yaml_root is not None:
+            return _locate_yaml(self.yaml_root, parts, at_key)
+        if self.text is None:
+            return (0, 0)
+        if self._index is None:
+            self._index = PositionIndex(self.text, self.element_offsets)
+        return self._index.locate(parts, at_key, self._is_flat_row(parts))
+
+    def _is_flat_row(self, parts: tuple[str | int, ...]) -> bool:
+        if self.element_offsets is None or not parts or not isinstance(parts[0], int):
+            return False
+        flat = self._flat_rows.get(parts[0])
+        if flat is None:
+            rows = self.data if isinstance(self.data, list) else []
+            row = rows[parts[0]] if parts[0] < len(rows) else None
+            flat = self._flat_rows[parts[0]] = isinstance(row, dict) and not any(
+                isinstance(v, (dict, list)) for v in row.values())
+        return flat
+
+    def issue(self, code: str, message: str, parts: tuple[str | int, ...] = (),
+              line: int = 0, column: int = 0) -> None:
+        if not line and self.text is not None:
+            line, column = self.locate(parts)
+        self.issues.append(LoadIssue(code, message, line, column, parts))
+
+
+class _Decoder(json.JSONDecoder):
+    """A decoder that notes duplicate keys and non-finite constants instead of hiding them."""
+
+    def __init__(self) -> None:
+        super().__init__(object_pairs_hook=self._pairs, parse_constant=self._constant,
+                         parse_float=self._float)
+        self.suspicious = False
+
+    def _float(self, literal: str) -> float:
+        value = float(literal)
+        if value in _INFINITIES:  # a literal too large for a float, such as 1e400
+            self.suspicious = True
+        return value
+
+    def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            self.suspicious = True
+        return result
+
+    def _constant(self, name: str) -> float:
+        self.suspicious = True
+        return float(name)
+
+
+def read_text(path: Path, relpath: str, root: Path | None) -> Document:
+    """Read a file as UTF-8 text; problems become issues on the returned document."""
+    doc = Document(path=path, relpath=relpath)
+    raw = _read_bytes(doc, root)
+    if raw is None:
+        return doc
+    if raw.startswith(_UTF16_32_BOMS):
+        doc.issue("F002", "file is UTF-16 or UTF-32 encoded; the format is UTF-8", line=1, column=1)
+        return doc
+    if raw.startswith(codecs.BOM_UTF8):
+        doc.issue("F002", "file starts with a UTF-8 byte order mark; JSON forbids it",
+                  line=1, column=1)
+        raw = raw[3:]
+    try:
+        doc.text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        doc.issue("F002", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", line=line, column=column)
+    return doc
+
+
+def _read_bytes(doc: Document, root: Path | None) -> bytes | None:
+    path = doc.path
+    try:
+        if root is not None and path.is_symlink() and not _inside(path.resolve(), root):
+            doc.issue("F009", "symbolic link points outside the repository; not read",
+                      line=0, column=0)
+            return None
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            doc.issue("F009", "expected a file but found a folder", line=0, column=0)
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            doc.issue("F009", "not a regular file; not read", line=0, column=0)
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            doc.issue("F009", f"file is {info.st_size / 2**20:.0f} MiB, over the "
+                      f"{MAX_FILE_BYTES // 2**20} MiB limit; not read", line=0, column=0)
+            return None
+        with path.open("rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        doc.issue("F009", f"cannot read file: {exc.strerror or exc}", line=0, column=0)
+        return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load_json(path: Path, relpath: str, root: Path | None, *, rows: bool) -> Document:
+    """Load a JSON file. With ``rows``, the file must hold an array; element offsets are kept."""
+    doc = read_text(path, relpath, root)
+    if doc.text is None:
+        return doc
+    if not doc.text.strip():
+        doc.issue("F001", "file is empty; expected JSON", line=1, column=1)
+        return doc
+    decoder = _Decoder()
+    try:
+        if rows and doc.text.lstrip().startswith("["):
+            doc.data, doc.element_offsets = _decode_rows(decoder, doc.text)
+        else:
+            doc.data = _decode_whole(decoder, doc.text)
+    except json.JSONDecodeError as exc:
+        doc.issue("F001", f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno)
+        return doc
+    except RecursionError:
+        doc.issue("F001", "JSON nesting is too deep to read", line=1, column=1)
+        return doc
+    except ValueError as exc:  # integer literals longer than Python's digit limit
+        doc.issue("F004", f"number cannot be read: {exc}", line=1, column=1)
+        return doc
+    doc.ok = True
+    if decoder.suspicious:
+        _report_anomalies(doc)
+    if rows and not isinstance(doc.data, list):
+        doc.issue("F005", f"a result file holds a JSON array of rows, found {_kind(doc.data)}")
+    return doc
+
+
+def _decode_whole(decoder: _Decoder, text: str) -> Any:
+    start = _WS.match(text, 0)
+    value, end = decoder.raw_decode(text, start.end() if start else 0)
+    tail = _WS.match(text, end)
+    if tail is not None and tail.end() != len(text):
+        raise json.JSONDecodeError("extra data after the JSON value", text, tail.end())
+    return value
+
+
+def _decode_rows(decoder: _Decoder, text: str) -> tuple[list[Any], list[int]]:
+    rows: list[Any] = []
+    offsets: list[int] = []
+    pos = text.index("[") + 1
+    pos = _ws(text, pos)
+    if pos < len(text) and text[pos] == "]":
+        return rows, offsets
+    while True:
+        offsets.append(pos)
+        value, pos = decoder.raw_decode(text, pos)
+        rows.append(value)
+        pos = _ws(text, pos)
+        if pos >= len(text):
+            raise json.JSONDecodeError("unterminated array: expected ',' or ']'", text, pos)
+        if text[pos] == "]":
+            break
+        if text[pos] != ",":
+            raise json.JSONDecodeError("expected ',' or ']' after a row", text, pos)
+        pos = _ws(text, pos + 1)
+    end = _ws(text, pos + 1)
+    if end != len(text):
+        raise json.JSONDecodeError("extra data after the array", text, end)
+    return rows, offsets
+
+
+def _ws(text: str, pos: int) -> int:
+    match = _WS.match(text, pos)
+    return match.end() if match else pos
+
+
+def _report_anomalies(doc: Document) -> None:
+    assert doc.text is not None
+    index = PositionIndex(doc.text, doc.element_offsets)
+    for anomaly in scan_anomalies(doc.text):
+        line, column = index.line_col(anomaly.offset)
+        if anomaly.kind == "duplicate-key":
+            doc.issue("F003", f"duplicate key {anomaly.text}; readers keep only the last value",
+                      anomaly.parts, line, column)
+        else:
+            doc.issue("F004", f"number {anomaly.text} is not finite; JSON has no NaN or "
+                      "Infinity and a float cannot hold it", anomaly.parts, line, column)
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def load_yaml(path: Path, relpath: str, root: Path | None) -> Document:
+    """Load a YAML file with ruamel.yaml's round-trip loader, keeping line and column info."""
+    doc = read_text(path, relpath, root)
+    if doc.text is None:
+        return doc
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        doc.data = yaml.load(doc.text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        code = "F003" if "duplicate key" in str(exc.problem or "") else "F001"
+        doc.issue(code, f"invalid YAML: {exc.problem or exc}", line=line, column=column)
+        return doc
+    except (YAMLError, RecursionError, ValueError) as exc:
+        doc.issue("F001", f"invalid YAML: {exc}", line=1, column=1)
+        return doc
+    doc.yaml_root = doc.data
+    doc.ok = True
+    return doc
+
+
+def _locate_yaml(node: Any, parts: tuple[str | int, ...], at_key: bool) -> tuple[int, int]:
+    line, column = 1, 1
+    for i, part in enumerate(parts):
+        lc = getattr(node, "lc", None)
+        if lc is None:
+            break
+        last = i == len(parts) - 1
+        try:
+            if isinstance(node, list):
+                line, column = lc.item(int(part))
+                node = node[int(part)]
+            else:
+                line, column = lc.key(part) if (last and at_key) else lc.value(part)
+                node = node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            break
+        line, column = line + 1, column + 1
+    return line, column
+
+
+def relative_posix(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return os.path.relpath(path, root).replace(os.sep, "/")

@@ -1,0 +1,21 @@
+"""A JSON array of findings, for scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlperf_repo_tools.findings import Finding, Location
+
+
+def _location(location: Location) -> dict[str, Any]:
+    return {"path": location.path, "line": location.line, "column": location.column,
+            "pointer": location.pointer}
+
+
+def render_json(findings: list[Finding]) -> str:
+    items = [{"code": f.code, "name": f.name, "severity": str(f.severity), "message": f.message,
+              **_location(f.location),
+              "related": [{**_location(loc), "message": msg} for loc, msg in f.related]}
+             for f in findings]
+    return json.dumps(items, indent=2) + "\n"

@@ -1,0 +1,57 @@
+"""SARIF 2.1.0, for GitHub code scanning and other SARIF viewers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mlperf_repo_tools import __version__
+from mlperf_repo_tools.findings import Finding, Location, Severity
+from mlperf_repo_tools.rules import all_rules
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _physical(location: Location) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": location.path,
+                                                     "uriBaseId": "%SRCROOT%"}}
+    if location.line:
+        physical["region"] = {"startLine": location.line, "startColumn": max(location.column, 1)}
+    return {"physicalLocation": physical}
+
+
+def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index[finding.code],
+        "level": "error" if finding.severity is Severity.ERROR else "warning",
+        "message": {"text": finding.message},
+        "locations": [_physical(finding.location)],
+    }
+    if finding.location.pointer:
+        result["properties"] = {"jsonPointer": finding.location.pointer}
+    if finding.related:
+        result["relatedLocations"] = [
+            {"id": i, **_physical(loc), "message": {"text": msg}}
+            for i, (loc, msg) in enumerate(finding.related, start=1)]
+    return result
+
+
+def render_sarif(findings: list[Finding]) -> str:
+    rules = list(all_rules().values())
+    rule_index = {r.code: i for i, r in enumerate(rules)}
+    driver = {
+        "name": "mlperf-repo-lint",
+        "version": __version__,
+        "informationUri": "https://github.com/mlcommons/cm4mlperf-results",
+        "rules": [{"id": r.code, "name": r.name,
+                   "shortDescription": {"text": r.summary},
+                   "fullDescription": {"text": r.doc},
+                   "defaultConfiguration": {"level": "error" if r.severity is Severity.ERROR
+                                            else "warning"}} for r in rules],
+    }
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
+           "runs": [{"tool": {"driver": driver},
+                     "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+                     "results": [_result(f, rule_index) for f in findings]}]}
+    return json.dumps(log, indent=2) + "\n"
