@@ -1,4 +1,5 @@
-"""Experiment aliases: ``mlperf-inference--v3.1--edge--closed-power--image-classification--offline``.
+"""Experiment aliases, such as
+``mlperf-inference--v3.1--edge--closed-power--image-classification--offline``.
 
 The alias names an experiment's family, round and the rest of what its rows must agree with.
 """

@@ -39,14 +39,14 @@ def power_unit(row: dict[str, Any]) -> str | None:
 def inference_per_joule(row: dict[str, Any]) -> float | None:
     """The exact Inference_per_Joule of a row, or None when its inputs are not all there."""
     power = row.get("Result_Power")
-    if not is_number(power) or power <= 0:
+    if not isinstance(power, (int, float)) or not is_number(power) or power <= 0:
         return None
     unit = power_unit(row)
     scenario = row.get("Scenario")
     try:
         if scenario in THROUGHPUT_SCENARIOS:
             result = row.get("Result")
-            if unit != "Watts" or not is_number(result):
+            if unit != "Watts" or not isinstance(result, (int, float)) or not is_number(result):
                 return None
             return float(result / power)
         if scenario in SAMPLES_PER_QUERY and unit in ENERGY_UNIT_SCALE:
@@ -59,7 +59,7 @@ def inference_per_joule(row: dict[str, Any]) -> float | None:
 def accuracy_fraction(row: dict[str, Any], vocab: Vocabulary | None) -> float | None:
     """The exact Accuracy_div_100 of an inference row, or None when it cannot be derived."""
     accuracy = row.get("Accuracy")
-    if vocab is None or not is_number(accuracy):
+    if vocab is None or not isinstance(accuracy, (int, float)) or not is_number(accuracy):
         return None
     model = vocab.model(str(row.get("MlperfModel")))
     if model is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Severity(enum.Enum):
@@ -64,4 +65,4 @@ class Problem:
     message: str
     at_key: bool = False
     path: str | None = None  # report at this repository-relative path instead (a folder)
-    related: list[tuple[str, tuple[str | int, ...], str]] = field(default_factory=list)
+    related: list[tuple[str, tuple[Any, ...], str]] = field(default_factory=list)

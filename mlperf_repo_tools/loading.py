@@ -24,7 +24,8 @@ from mlperf_repo_tools.positions import PositionIndex, scan_anomalies
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _WS = re.compile(r"[ \t\n\r]*")
 _INFINITIES = (math.inf, -math.inf)
-_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE,
+                  codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass

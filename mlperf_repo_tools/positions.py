@@ -179,14 +179,13 @@ def scan_anomalies(text: str) -> Iterator[Anomaly]:
         if top is not None and top[0] == "obj" and top[3]:
             key = json.loads(token)
             if key in top[1]:
-                yield Anomaly("duplicate-key", _path(stack[:-1]) + (key,), start, token)
+                yield Anomaly("duplicate-key", (*_path(stack[:-1]), key), start, token)
             top[1].add(key)
             top[2] = key
             top[3] = False
             continue
-        if kind == "lit" and token in ("NaN", "Infinity", "-Infinity"):
-            yield Anomaly("non-finite", _path(stack), start, token)
-        elif kind == "num" and not math.isfinite(float(token)):
+        non_finite = kind == "lit" and token in ("NaN", "Infinity", "-Infinity")
+        if non_finite or (kind == "num" and not math.isfinite(float(token))):
             yield Anomaly("non-finite", _path(stack), start, token)
 
 

@@ -85,7 +85,8 @@ def alias_grammar(exp: ExperimentContext) -> Iterator[Problem]:
     expected = len(alias.vocab.alias_parts) + 1
     if len(alias.parts) + 1 != expected:
         shape = "--".join([alias.vocab.prefix, *(p.upper() for p in alias.vocab.alias_parts)])
-        yield Problem(where, f"alias has {len(alias.parts) + 1} parts, expected {expected}: {shape}")
+        yield Problem(where, f"alias has {len(alias.parts) + 1} parts, expected {expected}: "
+                      f"{shape}")
         return
     version = alias.version or ""
     if version != AGGREGATE_VERSION and not re.match(alias.vocab.version_pattern, version):

@@ -110,7 +110,8 @@ def _inference_vocabulary(row: dict[str, Any], ctx: RowContext, version: str
 
 def _tiny_vocabulary(row: dict[str, Any], ctx: RowContext, version: str) -> Iterator[Problem]:
     assert ctx.vocab is not None and ctx.round is not None
-    checks = (("Benchmark", ctx.round["benchmarks"]), ("Division", list(ctx.vocab.data["divisions"])))
+    checks = (("Benchmark", ctx.round["benchmarks"]),
+              ("Division", list(ctx.vocab.data["divisions"])))
     for field, known in checks:
         value = row.get(field)
         if isinstance(value, str) and value not in known:
