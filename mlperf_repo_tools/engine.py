@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlperf_repo_tools.alias import parse_alias
+from mlperf_repo_tools.consistency import RepositoryRows, twin_key
 from mlperf_repo_tools.context import ExperimentContext, ResultFileContext, RowContext
 from mlperf_repo_tools.discovery import ExperimentFolder, Repository, TimestampFolder, discover
 from mlperf_repo_tools.findings import Finding, Location, Problem
@@ -79,13 +80,21 @@ class Linter:
             assert rule.check is not None
             for problem in rule.check(experiments):
                 self._emit(rule, problem, None, docs, repo)
+        rows = RepositoryRows(experiments=experiments) if "rows" in self.by_scope else None
+        context = _context_experiments(repo, experiments) if rows is not None else set()
         for exp in experiments:
             if repo.in_scope(exp.folder.relpath) or any(
                     repo.in_scope(d.relpath) for d in exp.meta_docs):
                 self._lint_experiment(exp, docs)
             for ts in exp.folder.timestamps:
-                if ts.result_path is not None and repo.in_scope(repo.rel(ts.result_path)):
-                    self._lint_result_file(exp, ts)
+                if ts.result_path is None:
+                    continue
+                if repo.in_scope(repo.rel(ts.result_path)):
+                    self._lint_result_file(exp, ts, rows)
+                elif exp.folder.name in context and rows is not None:
+                    self._load_context_file(exp, ts, rows)
+        if rows is not None:
+            self._lint_repository_rows(repo, rows)
 
     def _lint_repo_meta(self, repo: Repository) -> None:
         assert repo.repo_meta is not None
@@ -130,7 +139,8 @@ class Linter:
                 first = problem.parts[0] if problem.parts else None
                 self._emit(rule, problem, exp.meta_doc_for(first), docs, exp.repo)
 
-    def _lint_result_file(self, exp: ExperimentContext, ts: TimestampFolder) -> None:
+    def _lint_result_file(self, exp: ExperimentContext, ts: TimestampFolder,
+                          rows: RepositoryRows | None) -> None:
         assert ts.result_path is not None
         repo = exp.repo
         doc = load_json(ts.result_path, repo.rel(ts.result_path), repo.root, rows=True)
@@ -142,6 +152,41 @@ class Linter:
         for rule in self.by_scope.get("result-file", []):
             self._run(rule, doc, (rf,))
         self._lint_rows(rf)
+        if rows is not None:
+            doc.release_text()
+            rows.add(exp, doc)
+
+    def _load_context_file(self, exp: ExperimentContext, ts: TimestampFolder,
+                           rows: RepositoryRows) -> None:
+        """Read a result file outside the given paths that repository-wide checks of the
+        given ones need (the same experiment, or its aggregate or per-version twins)."""
+        assert ts.result_path is not None
+        repo = exp.repo
+        doc = load_json(ts.result_path, repo.rel(ts.result_path), repo.root, rows=True)
+        if doc.ok and isinstance(doc.data, list):
+            doc.release_text()
+            rows.add(exp, doc)
+
+    def _lint_repository_rows(self, repo: Repository, rows: RepositoryRows) -> None:
+        docs = {f.document.relpath: f.document for f in rows.files}
+        found: list[tuple[Rule, Problem]] = []
+        for rule in self.by_scope.get("rows", []):
+            assert rule.check is not None
+            for problem in rule.check(rows):
+                paths = [problem.path or "", *(p for p, _, _ in problem.related)]
+                if any(repo.in_scope(p) for p in paths):
+                    found.append((rule, problem))
+        # Locate file by file, so only a few texts are read back into memory at once.
+        found.sort(key=lambda item: item[1].path or "")
+        current = None
+        for rule, problem in found:
+            if problem.path != current and current in docs:
+                docs[current].release_text()
+            current = problem.path
+            self._emit(rule, problem, None, docs, None)
+            for path, _, _ in problem.related:
+                if path != current and path in docs:
+                    docs[path].release_text()
 
     def _lint_rows(self, rf: ResultFileContext) -> None:
         row_rules = [(r, r.check) for r in self.by_scope.get("row", []) if r.check]
@@ -191,6 +236,18 @@ class Linter:
                    for path, parts, message in problem.related]
         self.result.findings.append(Finding(rule.code, rule.name, rule.severity,
                                             problem.message, location, related))
+
+
+def _context_experiments(repo: Repository, experiments: list[ExperimentContext]) -> set[str]:
+    """Experiments whose result files repository-wide checks need: those holding a given
+    file, and their aggregate and per-version twins. Everything, for a whole repository."""
+    if "" in repo.scope:
+        return {e.folder.name for e in experiments}
+    touched = {e.folder.name for e in experiments
+               if any(repo.in_scope(repo.rel(ts.path)) or repo.in_scope(e.folder.relpath)
+                      for ts in e.folder.timestamps)}
+    keys = {twin_key(name) for name in touched}
+    return touched | {e.folder.name for e in experiments if twin_key(e.folder.name) in keys}
 
 
 def _locate(path: str, doc: Document | None, parts: tuple[str | int, ...],

@@ -51,11 +51,21 @@ class Document:
     yaml_root: Any = None
     _index: PositionIndex | None = None
     _flat_rows: dict[int, bool] = field(default_factory=dict)
+    _released: bool = False
+
+    def release_text(self) -> None:
+        """Drop the text (it is read again if a position is needed) to keep memory low while
+        the parsed rows stay available to repository-wide checks."""
+        if self.ok and self.text is not None:
+            self.text, self._index, self._released = None, None, True
 
     def locate(self, parts: tuple[str | int, ...], at_key: bool = False) -> tuple[int, int]:
         """1-based line and column of the value (or key) at ``parts``; (0, 0) if unknown."""
         if self.yaml_root is not None:
             return _locate_yaml(self.yaml_root, parts, at_key)
+        if self.text is None and self._released:
+            self.text = read_text(self.path, self.relpath, None).text
+            self._released = False
         if self.text is None:
             return (0, 0)
         if self._index is None:

@@ -12,6 +12,7 @@ import bisect
 import json
 import math
 import re
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,11 +36,11 @@ class PositionIndex:
     def __init__(self, text: str, element_offsets: Sequence[int] | None = None) -> None:
         self.text = text
         self._element_offsets = element_offsets
-        self._newlines: list[int] | None = None
+        self._newlines: array[int] | None = None
 
     def line_col(self, offset: int) -> tuple[int, int]:
         if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+            self._newlines = array("q", (m.start() for m in re.finditer("\n", self.text)))
         line = bisect.bisect_left(self._newlines, offset)
         start = self._newlines[line - 1] + 1 if line else 0
         return line + 1, offset - start + 1

@@ -8,6 +8,7 @@ Rule families, one module each:
 - ``M`` experiment metas, folders and tags (``meta.py``)
 - ``R`` result rows (``rows.py``, ``row_units.py``, ``row_derived.py``)
 - ``C`` the repository meta ``cmr.yaml`` (``repo_meta.py``)
+- ``X`` consistency across rows, files and experiments (``consistency.py``)
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from typing import Any
 
 from mlperf_repo_tools.findings import Severity
 
-SCOPES = ("load", "repository", "experiment", "result-file", "row", "repo-meta")
-_MODULES = ("files", "meta", "rows", "row_units", "row_derived", "repo_meta")
+SCOPES = ("load", "repository", "experiment", "result-file", "row", "repo-meta", "rows")
+_MODULES = ("files", "meta", "rows", "row_units", "row_derived", "repo_meta", "consistency")
 
 
 @dataclass(frozen=True)

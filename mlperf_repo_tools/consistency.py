@@ -1,0 +1,147 @@
+"""The rows of many result files at once, for checks that look across rows, files and
+experiments: power/performance pairing, duplicates, uid reuse and aggregates.
+
+An aggregate experiment (alias version ``all``) holds the rows of every per-version experiment
+with the same other alias parts, under the same uids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from mlperf_repo_tools.alias import AGGREGATE_VERSION
+from mlperf_repo_tools.context import ExperimentContext
+from mlperf_repo_tools.loading import Document
+from mlperf_repo_tools.vocabulary import POWER_UNITS
+
+
+@dataclass
+class LoadedRow:
+    """One row of a loaded result file, with where it lives."""
+
+    file: LoadedFile
+    index: int
+    data: dict[str, Any]
+
+    @property
+    def relpath(self) -> str:
+        return self.file.document.relpath
+
+    @property
+    def uid(self) -> str | None:
+        uid = self.data.get("uid")
+        return uid if isinstance(uid, str) else None
+
+    @cached_property
+    def content(self) -> bytes:
+        """A digest of the row's canonical JSON: equal digests mean equal rows."""
+        return _digest(self.data)
+
+    @cached_property
+    def content_without_uid(self) -> bytes:
+        return _digest({k: v for k, v in self.data.items() if k != "uid"})
+
+    @property
+    def is_power(self) -> bool:
+        return is_power_row(self.data)
+
+    @property
+    def pair_key(self) -> tuple[Any, ...]:
+        """Rows of one result share it: its power row pairs with its performance row."""
+        row = self.data
+        return (row.get("version"), row.get("Location"), str(row.get("Scenario")).lower())
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What names one result: two rows with the same identity must be equal."""
+        family = self.file.experiment.folder_alias.family
+        keys = _IDENTITY_KEYS.get(family or "")
+        if keys is None:
+            return (*self.pair_key, "power" if self.is_power else "performance")
+        return tuple(json.dumps(self.data.get(k), sort_keys=True) for k in keys)
+
+
+@dataclass
+class LoadedFile:
+    experiment: ExperimentContext
+    document: Document
+    rows: list[LoadedRow] = field(default_factory=list)
+
+
+# Tiny and training rows have no Location: their results are named by these keys (a tiny
+# board can be submitted with several software stacks).
+_IDENTITY_KEYS = {
+    "tiny": ("version", "Division", "Organization", "__System", "Benchmark", "Model",
+             "Software Libraries", "Inference Framework"),
+    "training": ("version", "division", "submitter", "system", "Model_ID"),
+}
+
+
+def _digest(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def is_power_row(row: dict[str, Any]) -> bool:
+    """A power measurement kept in a row of its own (split from its performance row)."""
+    if row.get("Units") in POWER_UNITS or row.get("Result_Units") in POWER_UNITS:
+        return True
+    return "Result_Power" in row and row.get("Result") is None
+
+
+def twin_key(alias_text: str) -> str | None:
+    """The alias with its version replaced by 'all': what aggregates and versions share."""
+    parts = alias_text.split("--")
+    if len(parts) < 3:
+        return None
+    return "--".join([parts[0], AGGREGATE_VERSION, *parts[2:]])
+
+
+@dataclass
+class RepositoryRows:
+    """Every loaded result file of a repository, indexed for cross-row checks."""
+
+    files: list[LoadedFile] = field(default_factory=list)
+    experiments: list[ExperimentContext] = field(default_factory=list)
+    _strings: dict[str, str] = field(default_factory=dict)
+
+    def add(self, experiment: ExperimentContext, document: Document) -> None:
+        loaded = LoadedFile(experiment, document)
+        data = document.data if isinstance(document.data, list) else []
+        strings = self._strings
+        for row in data:
+            if isinstance(row, dict):  # share repeated text values across the repository
+                for key, value in row.items():
+                    if isinstance(value, str):
+                        row[key] = strings.setdefault(value, value)
+        loaded.rows = [LoadedRow(loaded, i, row) for i, row in enumerate(data)
+                       if isinstance(row, dict)]
+        self.files.append(loaded)
+
+    def rows(self) -> Iterator[LoadedRow]:
+        for loaded in self.files:
+            yield from loaded.rows
+
+    def by_experiment(self) -> dict[str, list[LoadedRow]]:
+        groups: dict[str, list[LoadedRow]] = defaultdict(list)
+        for loaded in self.files:
+            groups[loaded.experiment.folder.name].extend(loaded.rows)
+        return groups
+
+    def twin_groups(self) -> dict[str, tuple[list[str], list[str]]]:
+        """For each twin key: the aggregate experiment names and the per-version ones, among
+        all experiments of the repository (loaded or not)."""
+        groups: dict[str, tuple[list[str], list[str]]] = {}
+        for exp in self.experiments:
+            key = twin_key(exp.folder.name)
+            if key is None or exp.folder_alias.vocab is None:
+                continue
+            aggregates, versions = groups.setdefault(key, ([], []))
+            (aggregates if exp.folder_alias.is_aggregate else versions).append(exp.folder.name)
+        return groups
