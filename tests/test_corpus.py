@@ -136,3 +136,32 @@ def test_network_division_is_not_a_finding(findings: list[dict[str, Any]]) -> No
     in_network = [f for f in findings if "--closed-network--" in f["path"]
                   and f["code"] in ("R010", "R003", "R001")]
     assert in_network == []
+
+
+def test_split_power_pairs_are_split_not_missing(findings: list[dict[str, Any]]) -> None:
+    split = _of(findings, "X002")
+    versions = Counter(_row(f)["version"] for f in split)
+    assert set(versions) == {"v4.0", "v4.1"}
+    assert len(split) == 1245  # every power row of the split rounds pairs with its run
+    assert _of(findings, "X001") == []
+
+
+def test_aggregates_that_differ_from_their_twin(findings: list[dict[str, Any]]) -> None:
+    differing = _of(findings, "X009")
+    uids = {_row(f)["uid"] for f in differing}
+    assert len(uids) == 281
+    keys = Counter(f["message"].rsplit(" in ", 1)[1] for f in differing)
+    assert keys == {"Inference_per_Joule": 290, "_reproducibility_report": 3}
+
+
+def test_rows_identical_except_uid(findings: list[dict[str, Any]]) -> None:
+    groups = _of(findings, "X006")
+    assert len(groups) == 67
+    assert all("--all--" in f["path"] for f in groups)
+
+
+def test_rows_whose_aggregate_file_is_absent(findings: list[dict[str, Any]]) -> None:
+    absent = [f for f in _of(findings, "X010") if "has no result file" in f["message"]]
+    aggregates = {f["message"].split("the aggregate ")[1].split()[0] for f in absent}
+    assert len(aggregates) == 6
+    assert all("--all--edge--open" in a for a in aggregates)

@@ -1,0 +1,184 @@
+"""Repository-wide consistency rules (X001-X010), each with a failing and a passing fixture."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from mlperf_repo_tools.engine import lint_paths
+
+TS = "2024-04-11.12-32-53.909290"
+VERSION_ALIAS = "mlperf-inference--v4.0--edge--closed-power--image-classification--offline"
+ALL_ALIAS = "mlperf-inference--all--edge--closed-power--image-classification--offline"
+
+
+def perf_row(uid: str, platform: str = "box_a", result: float = 2400.0) -> dict[str, Any]:
+    location = f"closed/Acme/results/{platform}/resnet/Offline"
+    git_url = "https://github.com/mlcommons/inference_results_v4.0"
+    return {
+        "Accuracy": 76.1, "Accuracy_div_100": 0.761, "Availability": "available",
+        "Division": "closed", "Location": location, "MlperfModel": "resnet", "Model": "resnet",
+        "Organization": "Acme", "Platform": platform, "Result": result,
+        "Result_Units": "Samples/s", "Scenario": "Offline", "SystemName": "Acme Box",
+        "SystemType": "edge", "Units": "Samples/s", "accelerator_model_name": "NPU",
+        "accelerators_per_node": 1, "compliance": 1, "errors": 0, "framework": "RT 1.0",
+        "git_url": git_url, "has_power": True, "host_processor_core_count": 8,
+        "host_processor_model_name": "CPU", "host_processors_per_node": 1, "inferred": 0,
+        "notes": "", "number_of_nodes": 1, "operating_system": "Linux", "uid": uid,
+        "url": f"{git_url}/tree/master/{location}", "version": "v4.0",
+    }
+
+
+def power_row(uid: str, platform: str = "box_a", watts: float = 30.0) -> dict[str, Any]:
+    row = perf_row(uid, platform)
+    row.update({"Result": None, "Result_Power": watts, "Result_Units": "Watts",
+                "Units": "Watts"})
+    return row
+
+
+def merged_row(uid: str, platform: str = "box_a") -> dict[str, Any]:
+    row = perf_row(uid, platform)
+    row.update({"Result_Power": 30.0, "Result_Power_Units": "Watts",
+                "Inference_per_Joule": 2400.0 / 30.0})
+    return row
+
+
+def write_repo(root: Path, experiments: dict[str, list[dict[str, Any]] | None]) -> Path:
+    (root / "cmr.yaml").write_text("alias: test@results\nuid: 0123456789abcdef\n")
+    for number, (alias, rows) in enumerate(experiments.items()):
+        folder = root / "experiment" / alias
+        folder.mkdir(parents=True)
+        parts = alias.split("--")
+        tags = ["mlperf", *parts, "inference", "power"]
+        meta = {"alias": alias, "automation_alias": "experiment",
+                "automation_uid": "a0a2d123ef064bcb", "tags": tags,
+                "uid": f"{number + 1:016x}"}
+        (folder / "_cm.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        if rows is not None:
+            (folder / TS).mkdir()
+            text = json.dumps(rows, indent=2, sort_keys=True) + "\n"
+            (folder / TS / "cm-result.json").write_text(text)
+    return root
+
+
+def x_findings(root: Path, *paths: Path) -> list[tuple[str, str, str]]:
+    result = lint_paths(list(paths) or [root], select=["X"])
+    return [(f.code, f.location.path, f.message) for f in result.findings]
+
+
+def codes(root: Path, *paths: Path) -> list[str]:
+    return [code for code, _, _ in x_findings(root, *paths)]
+
+
+def both(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]] | None]:
+    """A per-version experiment and its aggregate holding copies of the same rows."""
+    return {VERSION_ALIAS: rows, ALL_ALIAS: copy.deepcopy(rows)}
+
+
+def test_clean_pairs_have_no_finding(tmp_path: Path) -> None:
+    write_repo(tmp_path, both([merged_row("a" * 16), merged_row("b" * 16, "box_b")]))
+    assert codes(tmp_path) == []
+
+
+def test_split_power_row_is_reported_as_split(tmp_path: Path) -> None:
+    write_repo(tmp_path, both([perf_row("a" * 16), power_row("b" * 16)]))
+    found = x_findings(tmp_path)
+    assert [c for c, _, _ in found] == ["X002", "X002"]
+    assert all("mergeable" in message for _, _, message in found)
+
+
+def test_power_without_performance(tmp_path: Path) -> None:
+    write_repo(tmp_path, both([power_row("b" * 16)]))
+    assert codes(tmp_path) == ["X001", "X001"]
+
+
+def test_power_flag_without_power(tmp_path: Path) -> None:
+    write_repo(tmp_path, both([perf_row("a" * 16)]))
+    assert codes(tmp_path) == ["X003", "X003"]
+
+
+def test_power_without_flag(tmp_path: Path) -> None:
+    row = merged_row("a" * 16)
+    row["has_power"] = False
+    write_repo(tmp_path, both([row]))
+    assert codes(tmp_path) == ["X004", "X004"]
+
+
+def test_identity_conflict_names_the_differing_key(tmp_path: Path) -> None:
+    write_repo(tmp_path, both([merged_row("a" * 16), {**merged_row("c" * 16), "Result": 1.0}]))
+    found = [f for f in x_findings(tmp_path) if f[0] == "X005"]
+    assert len(found) == 2
+    assert all(message.endswith("differ in Result") for _, _, message in found)
+
+
+def test_duplicate_except_uid(tmp_path: Path) -> None:
+    write_repo(tmp_path, {VERSION_ALIAS: [merged_row("a" * 16)],
+                          ALL_ALIAS: [merged_row("a" * 16), merged_row("c" * 16)]})
+    found = x_findings(tmp_path)
+    assert ("X006", f"experiment/{ALL_ALIAS}/{TS}/cm-result.json",
+            f"row 1 equals row 0 except its uid ({'c' * 16} vs {'a' * 16})") in found
+    assert "X005" not in [c for c, _, _ in found]
+
+
+def test_uid_reuse_across_three_files(tmp_path: Path) -> None:
+    other = VERSION_ALIAS.replace("closed-power", "open-power")
+    reused = "d" * 16
+    row_b = merged_row(reused, "box_b")
+    row_b["Division"] = "open"
+    row_b["Location"] = row_b["Location"].replace("closed/", "open/")
+    row_b["url"] = row_b["git_url"] + "/tree/master/" + row_b["Location"]
+    write_repo(tmp_path, {VERSION_ALIAS: [merged_row(reused)], ALL_ALIAS: [merged_row(reused)],
+                          other: [row_b]})
+    reuse = [f for f in x_findings(tmp_path) if f[0] == "X007"]
+    assert len(reuse) == 1 and reused in reuse[0][2]
+
+
+def test_uid_shared_by_aggregate_and_version_is_fine(tmp_path: Path) -> None:
+    write_repo(tmp_path, both([merged_row("d" * 16)]))
+    assert "X007" not in codes(tmp_path)
+
+
+def test_same_result_under_two_uids(tmp_path: Path) -> None:
+    write_repo(tmp_path, {VERSION_ALIAS: [merged_row("a" * 16)],
+                          ALL_ALIAS: [merged_row("e" * 16)]})
+    found = codes(tmp_path)
+    assert "X008" in found
+
+
+def test_aggregate_mismatch_names_the_key(tmp_path: Path) -> None:
+    aggregate = merged_row("a" * 16)
+    version = merged_row("a" * 16)
+    del version["Inference_per_Joule"]
+    write_repo(tmp_path, {VERSION_ALIAS: [version], ALL_ALIAS: [aggregate]})
+    found = [f for f in x_findings(tmp_path) if f[0] == "X009"]
+    assert found == [("X009", f"experiment/{ALL_ALIAS}/{TS}/cm-result.json",
+                      "aggregate row differs from its per-version twin in Inference_per_Joule")]
+
+
+def test_aggregate_missing_twin_both_ways(tmp_path: Path) -> None:
+    write_repo(tmp_path, {VERSION_ALIAS: [merged_row("a" * 16), merged_row("b" * 16, "box_b")],
+                          ALL_ALIAS: [merged_row("a" * 16), merged_row("f" * 16, "box_f")]})
+    found = [(p.split("/")[1], m) for c, p, m in x_findings(tmp_path) if c == "X010"]
+    assert (ALL_ALIAS, "aggregate row has no per-version twin with its uid") in found
+    assert (VERSION_ALIAS, f"per-version row is missing from the aggregate {ALL_ALIAS}") in found
+
+
+def test_aggregate_without_result_file(tmp_path: Path) -> None:
+    write_repo(tmp_path, {VERSION_ALIAS: [merged_row("a" * 16)], ALL_ALIAS: None})
+    found = [m for c, _, m in x_findings(tmp_path) if c == "X010"]
+    assert found == [f"none of the 1 rows of this file has its aggregate twin: the aggregate "
+                     f"{ALL_ALIAS} has no result file"]
+
+
+def test_incremental_run_reports_only_findings_involving_given_files(tmp_path: Path) -> None:
+    other = VERSION_ALIAS.replace("offline", "server").replace("closed-power", "closed")
+    write_repo(tmp_path, {**both([perf_row("a" * 16), power_row("b" * 16)]),
+                          other: [power_row("c" * 16)]})
+    given = tmp_path / "experiment" / VERSION_ALIAS / TS / "cm-result.json"
+    found = x_findings(tmp_path, given)
+    assert found and all(path == f"experiment/{VERSION_ALIAS}/{TS}/cm-result.json"
+                         for _, path, _ in found)
+    everything = codes(tmp_path)
+    assert "X001" in everything and "X001" not in [c for c, _, _ in found]
