@@ -51,13 +51,15 @@ def _list_rules() -> int:
               help="Only these rule codes, code prefixes (M, R00) or names; comma-separated.")
 @click.option("--ignore", multiple=True, metavar="CODES",
               help="Skip these rule codes, prefixes or names; comma-separated.")
+@click.option("--all", "whole_repository", is_flag=True,
+              help="Report on the whole repository of the given paths, not only on them.")
 @click.option("--explain", metavar="CODE", help="Print one rule's documentation and exit.")
 @click.option("--list-rules", is_flag=True, help="List every rule and exit.")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostics on stderr.")
 @click.version_option(__version__, prog_name="mlperf-repo-lint")
 def lint_command(paths: tuple[Path, ...], output_format: str, select: tuple[str, ...],
-                 ignore: tuple[str, ...], explain: str | None, list_rules: bool,
-                 verbose: bool) -> None:
+                 ignore: tuple[str, ...], whole_repository: bool, explain: str | None,
+                 list_rules: bool, verbose: bool) -> None:
     """Check an MLPerf results repository in CM format (default: the current folder), or the
     given files of one, and report every finding as path:line:col: CODE message."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
@@ -67,17 +69,17 @@ def lint_command(paths: tuple[Path, ...], output_format: str, select: tuple[str,
     if list_rules:
         sys.exit(_list_rules())
     sys.exit(_lint(list(paths) or [Path(".")], output_format, _codes(select), _codes(ignore),
-                   verbose))
+                   whole_repository))
 
 
 def _lint(paths: list[Path], output_format: str, select: list[str], ignore: list[str],
-          verbose: bool) -> int:
+          whole_repository: bool) -> int:
     from mlperf_repo_tools.discovery import DiscoveryError
     from mlperf_repo_tools.engine import SelectionError, lint_paths
     from mlperf_repo_tools.reporting import REPORTERS
 
     try:
-        result = lint_paths(paths, select, ignore)
+        result = lint_paths(paths, select, ignore, whole_repository)
     except (DiscoveryError, SelectionError) as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_ERROR

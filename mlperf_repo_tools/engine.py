@@ -7,7 +7,7 @@ memory stays bounded by the largest file, not by the repository.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,8 +63,10 @@ class Linter:
             self.by_scope.setdefault(rule.scope, []).append(rule)
         self.result = LintResult()
 
-    def run(self, paths: Iterable[Path]) -> LintResult:
+    def run(self, paths: Iterable[Path], whole_repository: bool = False) -> LintResult:
         for repo in discover(paths):
+            if whole_repository:
+                repo.scope = [""]
             self._lint_repository(repo)
         self.result.findings.sort(key=Finding.sort_key)
         return self.result
@@ -178,9 +180,9 @@ class Linter:
                     found.append((rule, problem))
         # Locate file by file, so only a few texts are read back into memory at once.
         found.sort(key=lambda item: item[1].path or "")
-        current = None
+        current: str | None = None
         for rule, problem in found:
-            if problem.path != current and current in docs:
+            if problem.path != current and current is not None and current in docs:
                 docs[current].release_text()
             current = problem.path
             self._emit(rule, problem, None, docs, None)
@@ -269,5 +271,6 @@ def _meta_key_whitespace(data: dict[str, Any]) -> Iterator[Problem]:
 
 
 def lint_paths(paths: Iterable[Path], select: Iterable[str] = (), ignore: Iterable[str] = (),
-               progress: Callable[[str], None] | None = None) -> LintResult:
-    return Linter(select_rules(select, ignore)).run(paths)
+               whole_repository: bool = False) -> LintResult:
+    """Lint the given paths; ``whole_repository`` reports on every file of their repositories."""
+    return Linter(select_rules(select, ignore)).run(paths, whole_repository)

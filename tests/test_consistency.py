@@ -182,3 +182,68 @@ def test_incremental_run_reports_only_findings_involving_given_files(tmp_path: P
                          for _, path, _ in found)
     everything = codes(tmp_path)
     assert "X001" in everything and "X001" not in [c for c, _, _ in found]
+    whole = lint_paths([given], select=["X"], whole_repository=True)
+    assert sorted(f.code for f in whole.findings) == sorted(everything)
+
+
+def stream_power_row(uid: str, scenario: str, energy: float, inferred: int) -> dict[str, Any]:
+    row = perf_row(uid)
+    location = f"closed/Acme/results/box_a/resnet/{scenario}"
+    row.update({"Scenario": scenario, "Location": location, "Result": 0.5,
+                "Result_Units": "Latency (ms)", "Units": "Latency (ms)", "inferred": inferred,
+                "url": row["git_url"] + "/tree/master/" + location, "Result_Power": energy,
+                "Result_Power_Units": "millijoules"})
+    return row
+
+
+def stream_repo(root: Path, multistream_energy: float) -> None:
+    single = "mlperf-inference--v4.0--edge--closed-power--image-classification--singlestream"
+    multi = "mlperf-inference--v4.0--edge--closed-power--image-classification--multistream"
+    write_repo(root, {
+        single: [stream_power_row("1" * 16, "SingleStream", 155.142, 0)],
+        multi: [stream_power_row("2" * 16, "MultiStream", multistream_energy, 1)]})
+
+
+def test_inferred_multistream_energy_must_be_eight_times(tmp_path: Path) -> None:
+    stream_repo(tmp_path, 1200.0)
+    assert "X011" in codes(tmp_path)
+
+
+def test_inferred_multistream_energy_eight_times_passes(tmp_path: Path) -> None:
+    stream_repo(tmp_path, 8 * 155.142)
+    assert "X011" not in codes(tmp_path)
+
+
+def offline_inferred_repo(root: Path, offline_result: float) -> None:
+    single = "mlperf-inference--v4.0--edge--closed-power--image-classification--singlestream"
+    offline = {**merged_row("3" * 16), "inferred": 1, "Result": offline_result}
+    write_repo(root, {single: [stream_power_row("1" * 16, "SingleStream", 155.142, 0)],
+                      VERSION_ALIAS: [offline]})
+
+
+def test_inferred_offline_efficiency_far_from_source(tmp_path: Path) -> None:
+    offline_inferred_repo(tmp_path, 30.0 * 1000 / 155.142 * 2)  # twice the source's perf/W
+    assert "X012" in codes(tmp_path)
+
+
+def test_inferred_offline_efficiency_close_to_source(tmp_path: Path) -> None:
+    offline_inferred_repo(tmp_path, 30.0 * 1000 / 155.142 * 1.05)
+    assert "X012" not in codes(tmp_path)
+
+
+def outlier_repo(root: Path, odd_power: float) -> None:
+    rows = [merged_row(f"{i:016x}", f"box_{i}") for i in range(6)]
+    rows[5]["Result_Power"] = odd_power
+    rows[5]["Inference_per_Joule"] = rows[5]["Result"] / odd_power
+    write_repo(root, both(rows))
+
+
+def test_perf_per_watt_outlier(tmp_path: Path) -> None:
+    outlier_repo(tmp_path, 0.03)  # 1000x the perf/W of the other five
+    found = [m for c, _, m in x_findings(tmp_path) if c == "X013"]
+    assert len(found) == 1 and "8e+04 inferences/J" in found[0]
+
+
+def test_perf_per_watt_within_range(tmp_path: Path) -> None:
+    outlier_repo(tmp_path, 3.0)  # 10x: unusual, not an outlier
+    assert "X013" not in codes(tmp_path)

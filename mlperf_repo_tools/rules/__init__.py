@@ -6,7 +6,7 @@ Rule families, one module each:
 
 - ``F`` files: reading and parsing (``files.py``)
 - ``M`` experiment metas, folders and tags (``meta.py``)
-- ``R`` result rows (``rows.py``, ``row_units.py``, ``row_derived.py``)
+- ``R`` result rows (``rows.py``, ``row_units.py``, ``row_derived.py``, ``row_truth.py``)
 - ``C`` the repository meta ``cmr.yaml`` (``repo_meta.py``)
 - ``X`` consistency across rows, files and experiments (``consistency.py``)
 """
@@ -22,7 +22,8 @@ from typing import Any
 from mlperf_repo_tools.findings import Severity
 
 SCOPES = ("load", "repository", "experiment", "result-file", "row", "repo-meta", "rows")
-_MODULES = ("files", "meta", "rows", "row_units", "row_derived", "repo_meta", "consistency")
+_MODULES = ("files", "meta", "rows", "row_units", "row_derived", "row_truth", "repo_meta",
+            "consistency")
 
 
 @dataclass(frozen=True)

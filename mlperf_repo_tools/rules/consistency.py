@@ -327,3 +327,110 @@ def _no_aggregate_rows(key: str, aggregates: list[str], versions: list[LoadedRow
     for relpath in first_rows:
         yield Problem((), f"none of the {counts[relpath]} rows of this file has its aggregate "
                       f"twin: {why}", path=relpath)
+
+
+# An inferred MultiStream energy must be 8 times its SingleStream source within this share.
+ENERGY_TOLERANCE = 1e-6
+# An inferred Offline perf/W is "close" to its SingleStream source within this share.
+INFERRED_EFFICIENCY_TOLERANCE = 0.2
+# perf/W this many times above or below the median of its round, model and scenario is
+# flagged, in groups of at least OUTLIER_MIN_GROUP distinct results.
+OUTLIER_FACTOR = 100.0
+OUTLIER_MIN_GROUP = 5
+
+
+def _system_key(row: LoadedRow) -> tuple[Any, ...]:
+    """A result's system and benchmark without its scenario: where inferred results come
+    from."""
+    location = str(row.data.get("Location", ""))
+    return (row.data.get("version"), location.rsplit("/", 1)[0])
+
+
+def _power_by_scenario(rows: RepositoryRows) -> dict[tuple[Any, ...], dict[str, LoadedRow]]:
+    table: dict[tuple[Any, ...], dict[str, LoadedRow]] = defaultdict(dict)
+    for row in rows.rows():
+        if row.file.experiment.folder_alias.family == "inference" and \
+                isinstance(row.data.get("Result_Power"), (int, float)):
+            table[_system_key(row)].setdefault(str(row.data.get("Scenario")), row)
+    return table
+
+
+@rule("X011", "inferred-energy-mismatch", scope="rows")
+def inferred_energy_mismatch(rows: RepositoryRows) -> Iterator[Problem]:
+    """An inferred MultiStream energy per query is not 8 times the SingleStream energy of the
+    run it was inferred from (same round and system, same benchmark folder).
+
+    Why: the rules infer MultiStream from SingleStream with the same measured power, and a
+    MultiStream query holds 8 samples; any other value is not the inferred result.
+
+    Fails: SingleStream `Result_Power` 155.142 mJ, inferred MultiStream 1200.0 mJ.
+    Passes: inferred MultiStream 1241.136 mJ (8 x 155.142).
+    """
+    for by_scenario in _power_by_scenario(rows).values():
+        single, multi = by_scenario.get("SingleStream"), by_scenario.get("MultiStream")
+        if single is None or multi is None or multi.data.get("inferred") != 1:
+            continue
+        expected = 8 * single.data["Result_Power"]
+        if abs(multi.data["Result_Power"] - expected) > ENERGY_TOLERANCE * abs(expected):
+            yield _at(multi, f"inferred MultiStream energy {multi.data['Result_Power']} is not "
+                      f"8 x the SingleStream energy ({expected})", [(single, "SingleStream")])
+
+
+@rule("X012", "inferred-efficiency-mismatch", scope="rows", severity=Severity.WARNING)
+def inferred_efficiency_mismatch(rows: RepositoryRows) -> Iterator[Problem]:
+    """An inferred Offline result's perf/W is more than 20 % away from the SingleStream run it
+    was inferred from.
+
+    Why: an Offline result inferred from SingleStream uses the same run's throughput and
+    power, so its inferences per joule are close to the SingleStream ones; a large gap means
+    the wrong source or a wrong value.
+
+    Fails: SingleStream 6.4 inferences/J, inferred Offline 12.0 inferences/J.
+    Passes: SingleStream 6.4, inferred Offline 6.6.
+    """
+    from mlperf_repo_tools.derived import inference_per_joule
+
+    for by_scenario in _power_by_scenario(rows).values():
+        single, offline = by_scenario.get("SingleStream"), by_scenario.get("Offline")
+        if single is None or offline is None or offline.data.get("inferred") != 1:
+            continue
+        source, inferred = inference_per_joule(single.data), inference_per_joule(offline.data)
+        if source and inferred and abs(inferred - source) > INFERRED_EFFICIENCY_TOLERANCE * source:
+            yield _at(offline, f"inferred Offline perf/W {inferred:.4g} is far from its "
+                      f"SingleStream source {source:.4g}", [(single, "SingleStream")])
+
+
+@rule("X013", "perf-per-watt-outlier", scope="rows", severity=Severity.WARNING)
+def perf_per_watt_outlier(rows: RepositoryRows) -> Iterator[Problem]:
+    """A result's inferences per joule are over 100 times above or below the median of the
+    same round, model and scenario (in groups of at least 5 results).
+
+    Rounds are never mixed: units changed meaning between rounds (LLM token rates from
+    v4.1), so only results of one round are compared.
+
+    Why: two orders of magnitude is beyond any hardware difference in one round; it is a unit
+    slip (Joules for millijoules, Watts for kilowatts) or a wrong pairing.
+
+    Fails: resnet Offline v3.1 at 5000 inferences/J where the median is 20.
+    Passes: 35 inferences/J where the median is 20.
+    """
+    from statistics import median
+
+    from mlperf_repo_tools.derived import inference_per_joule
+
+    groups: dict[tuple[Any, ...], dict[str, tuple[float, LoadedRow]]] = defaultdict(dict)
+    for row in rows.rows():
+        if row.file.experiment.folder_alias.family != "inference":
+            continue
+        value = inference_per_joule(row.data)
+        if value and row.uid:
+            key = (row.data.get("version"), row.data.get("MlperfModel"), row.data.get("Scenario"))
+            groups[key].setdefault(row.uid, (value, row))
+    for (version, model, scenario), members in groups.items():
+        if len(members) < OUTLIER_MIN_GROUP:
+            continue
+        middle = median(value for value, _ in members.values())
+        for value, row in members.values():
+            if value > OUTLIER_FACTOR * middle or value * OUTLIER_FACTOR < middle:
+                yield _at(row, f"{value:.4g} inferences/J is over {OUTLIER_FACTOR:g}x away from "
+                          f"the median {middle:.4g} of {version} {model} {scenario}")
