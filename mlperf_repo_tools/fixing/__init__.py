@@ -1,0 +1,1 @@
+"""Fixes: safe and unsafe rewrites of a results repository (``mlperf-repo-fix``)."""

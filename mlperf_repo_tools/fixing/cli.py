@@ -1,0 +1,110 @@
+"""Command line: ``mlperf-repo-fix [OPTIONS] [PATHS]...``.
+
+Fixes what can be fixed, then lints what it was given and reports what remains. Exit 0: it
+changed nothing and nothing remains; 1: it changed files, or findings remain (as
+pre-commit's fixers do, so a commit that the hook changed is stopped for review); 2: usage,
+configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from mlperf_repo_tools import __version__
+
+EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [c.strip() for v in values for c in v.split(",") if c.strip()]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--derive", is_flag=True,
+              help="Only derived metrics (Inference_per_Joule, Accuracy_div_100).")
+@click.option("--diff", "dry_run", is_flag=True,
+              help="Print a unified diff of what would change; write nothing.")
+@click.option("--unsafe-fixes", "unsafe", is_flag=True,
+              help="Also apply fixes that need judgment (typo folders, placeholders, links, "
+                   "case, LLM units).")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only fixes (and findings) of these rule codes, prefixes or names.")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Skip fixes (and findings) of these rule codes, prefixes or names.")
+@click.option("--output-format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="How the remaining findings are written to stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not list the remaining findings.")
+@click.option("-v", "--verbose", is_flag=True, help="Show diagnostics on stderr.")
+@click.version_option(__version__, prog_name="mlperf-repo-fix")
+def fix_command(paths: tuple[Path, ...], derive: bool, dry_run: bool, unsafe: bool,
+                select: tuple[str, ...], ignore: tuple[str, ...], output_format: str,
+                quiet: bool, verbose: bool) -> None:
+    """Fix an MLPerf results repository in CM format (default: the current folder), or the
+    given files of one: tags, duplicate rows, split power rows, derived metrics, aggregates;
+    with --unsafe-fixes also misspelt experiments, placeholders, links, case and units."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(_fix(list(paths) or [Path(".")], derive, dry_run, unsafe, _codes(select),
+                  _codes(ignore), output_format, quiet))
+
+
+def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: list[str],
+         ignore: list[str], output_format: str, quiet: bool) -> int:
+    from mlperf_repo_tools.discovery import DiscoveryError
+    from mlperf_repo_tools.engine import SelectionError, lint_paths, select_rules
+    from mlperf_repo_tools.fixing.runner import FixError, FixOptions, fix_paths
+    from mlperf_repo_tools.reporting import REPORTERS
+
+    try:
+        chosen = select_rules(select, ignore)
+        options = FixOptions(unsafe=unsafe, derive_only=derive, dry_run=dry_run,
+                             selected=chosen.__contains__)
+        report = fix_paths(paths, options)
+    except (DiscoveryError, SelectionError, FixError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_ERROR
+    for text in report.diffs:
+        click.echo(text, nl=False)
+    _summarise(report, dry_run)
+    if report.errors:
+        for message in report.errors:
+            click.echo(f"error: {message}", err=True)
+        return EXIT_ERROR
+    changed = bool(report.changed or report.moves)
+    if dry_run:
+        return EXIT_CHANGED if changed else EXIT_CLEAN
+    remaining = [p for p in paths if p.exists() or p.is_symlink()]
+    result = lint_paths(remaining, select, ignore) if remaining else None
+    findings = result.findings if result else []
+    if findings and not quiet:
+        click.echo(REPORTERS[output_format](findings), nl=False)
+    click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} remain", err=True)
+    return EXIT_CHANGED if changed or findings else EXIT_CLEAN
+
+
+def _summarise(report: object, dry_run: bool) -> None:
+    from mlperf_repo_tools.fixing.runner import FixReport
+
+    assert isinstance(report, FixReport)
+    verb = "would fix" if dry_run else "fixed"
+    for move in report.moves:
+        how = "merged into" if move.merged else "renamed to"
+        click.echo(f"{move.experiment}: {'would be ' if dry_run else ''}{how} {move.corrected} "
+                   "(M003)", err=True)
+    counts = report.counts
+    if counts:
+        detail = ", ".join(f"{code} {count}" for code, count in sorted(counts.items()))
+        files = len(report.changed)
+        click.echo(f"{verb} {sum(counts.values())} problems in {files} file"
+                   f"{'s' if files != 1 else ''} ({detail})", err=True)
+    else:
+        click.echo("nothing to fix", err=True)
+
+
+def fix_main() -> None:
+    fix_command(prog_name="mlperf-repo-fix")

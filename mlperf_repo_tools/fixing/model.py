@@ -1,0 +1,94 @@
+"""What the fixer works on: the result files of one twin group (an aggregate experiment and
+its per-version experiments), loaded with their text, changed in memory, written once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlperf_repo_tools.alias import Alias
+from mlperf_repo_tools.consistency import is_power_row
+from mlperf_repo_tools.discovery import ExperimentFolder
+from mlperf_repo_tools.loading import Document
+from mlperf_repo_tools.vocabulary import Vocabulary
+
+
+@dataclass
+class RowEntry:
+    """A row of a result file: its index in the file as read (None for a new row) and its
+    current data, which the fixes change in place."""
+
+    origin: int | None
+    data: dict[str, Any]
+
+    @property
+    def uid(self) -> str | None:
+        uid = self.data.get("uid")
+        return uid if isinstance(uid, str) else None
+
+    @property
+    def is_power(self) -> bool:
+        return is_power_row(self.data)
+
+    @property
+    def pair_key(self) -> tuple[Any, ...]:
+        row = self.data
+        return (row.get("version"), row.get("Location"), str(row.get("Scenario")).lower())
+
+    def content(self, without: frozenset[str] = frozenset()) -> str:
+        return json.dumps({k: v for k, v in self.data.items() if k not in without},
+                          sort_keys=True)
+
+
+@dataclass
+class ResultFile:
+    experiment: ExperimentFolder
+    alias: Alias
+    document: Document
+    writable: bool  # in scope, parsed cleanly, nothing that a rewrite could lose
+    rows: list[RowEntry] = field(default_factory=list)
+    applied: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def vocab(self) -> Vocabulary | None:
+        return self.alias.vocab
+
+    @property
+    def is_aggregate(self) -> bool:
+        return self.alias.is_aggregate
+
+    @property
+    def relpath(self) -> str:
+        return self.document.relpath
+
+    def original_rows(self) -> list[Any]:
+        data = self.document.data
+        return data if isinstance(data, list) else []
+
+    def changed(self) -> bool:
+        original = self.original_rows()
+        if [r.origin for r in self.rows] != list(range(len(original))):
+            return True
+        return any(_canonical(r.data) != _canonical(original[i])
+                   for i, r in enumerate(self.rows))
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+@dataclass
+class TwinGroup:
+    """The result files of experiments that share every alias part but the version."""
+
+    key: str
+    files: list[ResultFile] = field(default_factory=list)
+
+    def by_experiment(self) -> dict[str, list[ResultFile]]:
+        groups: dict[str, list[ResultFile]] = {}
+        for result_file in self.files:
+            groups.setdefault(result_file.experiment.name, []).append(result_file)
+        return groups

@@ -1,0 +1,99 @@
+"""Writing fixed files safely: atomically, inside the repository, or only as a diff.
+
+A file is written to a temporary file in its own folder, flushed and fsynced, given the
+original's mode, then renamed over the original: a reader (or a crash) sees the old file or
+the new one, never a mix. Temporary files carry a fixed marker in their name so that those
+left by a killed run are recognised and removed by the next one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+TEMP_MARKER = ".mlperf-repo-fix-"
+TEMP_SUFFIX = ".tmp"
+
+
+class WriteError(Exception):
+    """A fixed file cannot be written where it belongs."""
+
+
+def inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def check_target(path: Path, root: Path) -> None:
+    """Refuse to write through a symbolic link or outside the repository root."""
+    if path.is_symlink():
+        raise WriteError(f"{path}: not rewritten, it is a symbolic link")
+    if not inside(path.parent, root) or not inside(path, root):
+        raise WriteError(f"{path}: not rewritten, it is outside the repository {root}")
+
+
+def write_atomically(path: Path, text: str, root: Path) -> None:
+    check_target(path, root)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    data = text.encode("utf-8")
+    handle, temp = tempfile.mkstemp(prefix="." + path.name + TEMP_MARKER, suffix=TEMP_SUFFIX,
+                                    dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # some file systems cannot sync a folder; the rename is still atomic
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def remove_stale_temporaries(folders: Iterable[Path]) -> int:
+    """Delete temporary files a killed run left behind in these folders."""
+    removed = 0
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if TEMP_MARKER in name and name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                path = folder / name
+                if path.is_file() and not path.is_symlink():
+                    path.unlink(missing_ok=True)
+                    log.debug("removed %s, left by an interrupted run", path)
+                    removed += 1
+    return removed
+
+
+def unified_diff(relpath: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile="a/" + relpath, tofile="b/" + relpath)
+    text = "".join(lines)
+    return text if text.endswith("\n") or not text else text + "\n\\ No newline at end of file\n"
