@@ -17,6 +17,7 @@ import click
 from mlperf_repo_tools import __version__
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
+DERIVE_CODES = ("R008", "R009")
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
@@ -79,7 +80,9 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
     if dry_run:
         return EXIT_CHANGED if changed else EXIT_CLEAN
     remaining = [p for p in paths if p.exists() or p.is_symlink()]
-    result = lint_paths(remaining, select, ignore) if remaining else None
+    if derive:  # report what --derive is about, not every other rule
+        select = [c for c in chosen if c in DERIVE_CODES]
+    result = lint_paths(remaining, select, ignore) if remaining and select != [] else None
     findings = result.findings if result else []
     if findings and not quiet:
         click.echo(REPORTERS[output_format](findings), nl=False)

@@ -32,13 +32,16 @@ class MetaEdit:
     codes: list[str]
 
 
-def canonical_tags(alias_text: str, tags: list[Any]) -> list[Any] | None:
-    """The tags a meta should carry, or None when its alias cannot be read."""
+def canonical_tags(alias_text: str, tags: list[Any], former_alias: str | None = None
+                   ) -> list[Any] | None:
+    """The tags a meta should carry, or None when its alias cannot be read. Parts of a
+    ``former_alias`` (the misspelt one a renamed experiment had) are not kept as extras."""
     expected = expected_tags(parse_alias(alias_text))
     if expected is None:
         return None
+    former = set(former_alias.split("--")) if former_alias else set()
     extra = [t for t in dict.fromkeys(t for t in tags if isinstance(t, str | int | float))
-             if t not in expected]
+             if t not in expected and t not in former]
     return [*expected, *extra]
 
 
@@ -81,11 +84,13 @@ def fix_meta(documents: list[Document], folder_name: str, rename: bool = False
     alias = merged.get("alias") if isinstance(merged.get("alias"), str) else folder_name
     changes: dict[str, Any] = {}
     codes = []
+    former = None
     if rename and alias != folder_name:
-        alias = changes["alias"] = folder_name
+        former, alias = str(alias), folder_name
+        changes["alias"] = alias
         codes.append("M003")
     old = list(target.data["tags"])
-    new = canonical_tags(str(alias), old)
+    new = canonical_tags(str(alias), old, former)
     if new is not None and new != old:
         changes["tags"] = new
         codes.extend(_tag_codes(old, new))

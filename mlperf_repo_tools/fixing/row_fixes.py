@@ -13,7 +13,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mlperf_repo_tools.derived import accuracy_fraction, inference_per_joule, power_unit
+from mlperf_repo_tools.derived import (
+    accuracy_fraction,
+    inference_per_joule,
+    is_number,
+    power_unit,
+)
 from mlperf_repo_tools.fixing.model import ResultFile, RowEntry, TwinGroup
 from mlperf_repo_tools.schemas import row_schema
 from mlperf_repo_tools.vocabulary import POWER_UNITS
@@ -136,7 +141,9 @@ def _merge_one(members: list[tuple[ResultFile, RowEntry]]) -> int:
         return 0
     (watts, unit), = values
     target = performance[0][1].data
-    if unit is None or any(not _same_result(target, e.data) for _, e in power):
+    if unit is None or not is_number(watts):
+        return 0
+    if any(not _same_result(target, e.data) for _, e in power):
         return 0
     if "Result_Power" in target and (target["Result_Power"], power_unit(target)) != (watts, unit):
         return 0

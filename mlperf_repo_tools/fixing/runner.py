@@ -113,10 +113,10 @@ class Fixer:
         return folders
 
     def _touches(self, experiment: ExperimentFolder) -> bool:
-        repo = self.repo
-        return any(repo.in_scope(p) for p in (experiment.relpath,
-                                              *(repo.rel(m) for m in experiment.meta_paths),
-                                              *(t.relpath for t in experiment.timestamps)))
+        """Whether the run was given the experiment, or something inside it."""
+        rel = experiment.relpath
+        return any(p in ("", rel) or p.startswith(rel + "/") or rel.startswith(p + "/")
+                   for p in self.repo.scope)
 
     def _fix_tree(self) -> set[str]:
         renamed = set()
@@ -137,7 +137,7 @@ class Fixer:
     def _fix_group(self, key: str, experiments: list[ExperimentFolder], renamed: set[str]
                    ) -> None:
         for experiment in experiments:
-            if self.repo.in_scope(experiment.relpath) or self._touches(experiment):
+            if self._touches(experiment):
                 self._fix_meta(experiment, experiment.name in renamed)
         group = TwinGroup(key)
         for experiment in experiments:
