@@ -82,7 +82,9 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
     remaining = [p for p in paths if p.exists() or p.is_symlink()]
     if derive:  # report what --derive is about, not every other rule
         select = [c for c in chosen if c in DERIVE_CODES]
-    result = lint_paths(remaining, select, ignore) if remaining and select != [] else None
+        if not select:
+            remaining = []
+    result = lint_paths(remaining, select, ignore) if remaining else None
     findings = result.findings if result else []
     if findings and not quiet:
         click.echo(REPORTERS[output_format](findings), nl=False)
