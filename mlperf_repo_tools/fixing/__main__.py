@@ -1,0 +1,3 @@
+from mlperf_repo_tools.fixing.cli import fix_main
+
+fix_main()
