@@ -28,6 +28,7 @@ DERIVED_KEYS = ("Inference_per_Joule", "Accuracy_div_100")
 # performance row's for the two to be one result.
 _POWER_ROW_KEYS = frozenset({"uid", "Result", "Result_Units", "Units", "Result_Power",
                              "Result_Power_Units", "Inference_per_Joule"})
+_UID = frozenset({"uid"})
 # Where the unsafe placeholder fix keeps the text it replaces with null: "<key>_text".
 PLACEHOLDER_SUFFIX = "_text"
 
@@ -86,7 +87,7 @@ def drop_power_twins(group: TwinGroup) -> int:
         copies: dict[str, list[RowEntry]] = defaultdict(list)
         for entry in result_file.rows:
             if entry.is_power and (result_file.experiment.name, entry.pair_key) in performance:
-                copies[entry.content(frozenset({"uid"}))].append(entry)
+                copies[entry.content(_UID)].append(entry)
         drop: set[int] = set()
         for entries in copies.values():
             if len({e.uid for e in entries}) < 2:
@@ -134,8 +135,8 @@ def _merge_one(members: list[tuple[ResultFile, RowEntry]]) -> int:
     power = [(f, e) for f, e in members if e.is_power]
     if not power or not performance:
         return 0
-    if len({e.content() for _, e in performance}) != 1:
-        return 0
+    if len({e.content(_UID) for _, e in performance}) != 1:
+        return 0  # rows identical except uid count as one (as the X002 rule counts them)
     values = {(e.data.get("Result_Power"), power_unit(e.data)) for _, e in power}
     if len(values) != 1:
         return 0

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, twin_key
+from mlperf_repo_tools.derived import power_unit
 from mlperf_repo_tools.findings import Problem, Severity
 from mlperf_repo_tools.rules import rule
 
@@ -72,7 +73,9 @@ def split_power_row(rows: RepositoryRows) -> Iterator[Problem]:
 
     The v4.0 and v4.1 imports kept the submission checker's two rows per power result. The
     fix merges the power value into the performance row (`Result_Power`,
-    `Result_Power_Units`, `Inference_per_Joule`) when exactly one performance row matches.
+    `Result_Power_Units`, `Inference_per_Joule`) when exactly one performance row matches
+    (rows identical except uid count once), the power rows agree on their value, and they
+    agree with the performance row on everything else; the finding says "ambiguous" otherwise.
 
     Why: neither row alone has performance and power, so perf/W is missing everywhere.
 
@@ -85,8 +88,13 @@ def split_power_row(rows: RepositoryRows) -> Iterator[Problem]:
         if not power or not performance:
             continue
         targets = _by_content(performance)
-        state = "mergeable" if len(targets) == 1 else (
-            f"ambiguous: {len(targets)} different performance rows match")
+        values = {(r.data.get("Result_Power"), power_unit(r.data)) for r in power}
+        if len(targets) > 1:
+            state = f"ambiguous: {len(targets)} different performance rows match"
+        elif len(values) > 1:
+            state = f"ambiguous: the power rows hold {len(values)} different values"
+        else:
+            state = "mergeable"
         for row in power:
             yield _at(row, f"power row split from its performance row ({state})",
                       [(t, "performance row") for t in targets])
