@@ -1,4 +1,5 @@
-"""Command line: ``mlperf-repo-lint [OPTIONS] [PATHS]...``.
+"""Command line: ``mlperf-repo-lint [check] [OPTIONS] [PATHS]...`` and
+``mlperf-repo-lint rules``.
 
 Results go to stdout, status to stderr. Exit 0: clean; 1: findings; 2: usage, configuration
 or internal error.
@@ -7,80 +8,145 @@ or internal error.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mlperf_repo_tools import __version__
 
+if TYPE_CHECKING:
+    from mlperf_repo_tools.baseline import BaselineEntry
+    from mlperf_repo_tools.config import Config
+    from mlperf_repo_tools.engine import LintResult
+    from mlperf_repo_tools.findings import Finding
+    from mlperf_repo_tools.reporting.github import RunTotals
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ["text", "json", "sarif", "github"]
+STALE_SHOWN = 10  # stale baseline entries listed on stderr; the rest are counted
+
+
+class UsageProblem(Exception):
+    """Bad input from the user (config, baseline, git revision): exit 2 with the message."""
 
 
 def _codes(values: tuple[str, ...]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
-def _explain(code: str) -> int:
-    from mlperf_repo_tools.rules import all_rules
+class _DefaultToCheck(click.Group):
+    """``rules`` is a subcommand; anything else is the arguments of ``check``."""
 
-    rules = all_rules()
-    rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code), None)
-    if rule is None:
-        click.echo(f"error: unknown rule '{code}'", err=True)
-        return EXIT_ERROR
-    fix = "fixable" if rule.fixable else "not fixable"
-    click.echo(f"{rule.code} {rule.name} ({rule.severity}, {fix})\n\n{rule.doc}")
-    return EXIT_CLEAN
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
 
 
-def _list_rules() -> int:
-    from mlperf_repo_tools.rules import all_rules
-
-    for rule in all_rules().values():
-        fix = "fix" if rule.fixable else "   "
-        click.echo(f"{rule.code}  {rule.name:<28} {rule.severity!s:<8} {fix}  {rule.summary}")
-    return EXIT_CLEAN
+@click.group(cls=_DefaultToCheck)
+def lint_command() -> None:
+    """Lint MLPerf results repositories in CM format."""
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@lint_command.command("rules")
+@click.option("--format", "rules_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+def rules_command(rules_format: str) -> None:
+    """List every rule: code, name, severity, fixable or not, summary."""
+    from mlperf_repo_tools import docs
+
+    render = {"text": docs.render_rules_text, "json": docs.render_rules_json,
+              "markdown": docs.render_rules_markdown}[rules_format]
+    click.echo(render(), nl=False)
+
+
+@dataclass
+class LintOptions:
+    output_format: str | None
+    select: list[str]
+    ignore: list[str]
+    whole_repository: bool
+    config: Path | None
+    baseline: Path | None
+    write_baseline: Path | None
+    since: str | None
+    statistics: bool
+    sarif_file: Path | None
+
+
+@lint_command.command("check", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output-format", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="How findings are written to stdout.")
+@click.option("--output-format", type=click.Choice(FORMATS), default=None,
+              help="How findings are written to stdout [default: text; github when "
+                   "GITHUB_ACTIONS=true].")
 @click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rule codes, code prefixes (M, R00) or names; comma-separated.")
+              help="Only these rule codes, code prefixes (M, R00) or names; comma-separated. "
+                   "Replaces the configured selection.")
 @click.option("--ignore", multiple=True, metavar="CODES",
               help="Skip these rule codes, prefixes or names; comma-separated.")
 @click.option("--all", "whole_repository", is_flag=True,
               help="Report on the whole repository of the given paths, not only on them.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Read the configuration from FILE instead of the repository's "
+                   ".mlperf-repo-tools.toml or pyproject.toml.")
+@click.option("--baseline", type=click.Path(path_type=Path), metavar="FILE",
+              help="Report only findings that FILE (from --write-baseline) does not hold.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), metavar="FILE",
+              help="Record the findings in FILE and exit 0. With --baseline FILE: drop its "
+                   "stale entries only.")
+@click.option("--since", metavar="REF",
+              help="Check only the files changed between git revision REF and the working "
+                   "tree, with the repository-wide consistency of their experiments.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of findings.")
+@click.option("--sarif-file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write the findings as SARIF to FILE.")
 @click.option("--explain", metavar="CODE", help="Print one rule's documentation and exit.")
-@click.option("--list-rules", is_flag=True, help="List every rule and exit.")
+@click.option("--list-rules", is_flag=True, help="List every rule and exit (as 'rules').")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostics on stderr.")
 @click.version_option(__version__, prog_name="mlperf-repo-lint")
-def lint_command(paths: tuple[Path, ...], output_format: str, select: tuple[str, ...],
-                 ignore: tuple[str, ...], whole_repository: bool, explain: str | None,
-                 list_rules: bool, verbose: bool) -> None:
+def check_command(paths: tuple[Path, ...], output_format: str | None, select: tuple[str, ...],
+                  ignore: tuple[str, ...], whole_repository: bool, config_path: Path | None,
+                  baseline: Path | None, write_baseline: Path | None, since: str | None,
+                  statistics: bool, sarif_file: Path | None, explain: str | None,
+                  list_rules: bool, verbose: bool) -> None:
     """Check an MLPerf results repository in CM format (default: the current folder), or the
-    given files of one, and report every finding as path:line:col: CODE message."""
+    given files of one, and report every finding as path:line:col: CODE message.
+
+    `mlperf-repo-lint rules` lists the rules (a folder named 'rules' is linted as ./rules)."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if explain:
         sys.exit(_explain(explain))
     if list_rules:
-        sys.exit(_list_rules())
-    sys.exit(_lint(list(paths) or [Path(".")], output_format, _codes(select), _codes(ignore),
-                   whole_repository))
+        rules_command.callback(rules_format="text")  # type: ignore[misc]
+        sys.exit(EXIT_CLEAN)
+    options = LintOptions(output_format, _codes(select), _codes(ignore), whole_repository,
+                          config_path, baseline, write_baseline, since, statistics, sarif_file)
+    sys.exit(_lint(list(paths) or [Path(".")], options))
 
 
-def _lint(paths: list[Path], output_format: str, select: list[str], ignore: list[str],
-          whole_repository: bool) -> int:
+def _explain(code: str) -> int:
+    from mlperf_repo_tools.docs import find_rule, render_explanation
+
+    rule = find_rule(code)
+    if rule is None:
+        click.echo(f"error: unknown rule '{code}'", err=True)
+        return EXIT_ERROR
+    click.echo(render_explanation(rule), nl=False)
+    return EXIT_CLEAN
+
+
+def _lint(paths: list[Path], options: LintOptions) -> int:
     from mlperf_repo_tools.discovery import DiscoveryError
-    from mlperf_repo_tools.engine import SelectionError, lint_paths
-    from mlperf_repo_tools.reporting import REPORTERS
+    from mlperf_repo_tools.engine import SelectionError
 
     try:
-        result = lint_paths(paths, select, ignore, whole_repository)
-    except (DiscoveryError, SelectionError) as exc:
+        return _run(paths, options)
+    except (DiscoveryError, SelectionError, UsageProblem) as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_ERROR
     except Exception as exc:  # an internal error must not end in a bare traceback
@@ -88,12 +154,149 @@ def _lint(paths: list[Path], output_format: str, select: list[str], ignore: list
         click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)",
                    err=True)
         return EXIT_ERROR
-    click.echo(REPORTERS[output_format](result.findings), nl=False)
-    errors = sum(1 for f in result.findings if str(f.severity) == "error")
-    warnings = len(result.findings) - errors
-    click.echo(f"{len(result.findings)} findings ({errors} errors, {warnings} warnings) in "
-               f"{result.files_checked} files, {result.rows_checked} rows", err=True)
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
+def _run(paths: list[Path], options: LintOptions) -> int:
+    from mlperf_repo_tools.engine import Linter
+    from mlperf_repo_tools.reporting.progress import ProgressBar
+
+    config = _load_config(paths, options.config)
+    entries = _read_baseline(options.baseline)
+    if options.since is not None:
+        paths = _changed_paths(paths, options.since)
+        if not paths:
+            click.echo(f"no experiment meta, result file or cmr.yaml changed since "
+                       f"{options.since}", err=True)
+            return EXIT_CLEAN
+    progress = ProgressBar(sys.stderr)
+    linter = Linter(config.rules(options.select, options.ignore), config,
+                    fingerprints=entries is not None or options.write_baseline is not None,
+                    progress=progress)
+    try:
+        result = linter.run(paths, options.whole_repository)
+    finally:
+        progress.finish()
+    return _report(result, entries, options)
+
+
+def _load_config(paths: list[Path], explicit: Path | None) -> Config:
+    from mlperf_repo_tools.config import ConfigError, load_config
+    from mlperf_repo_tools.discovery import find_root
+
+    # The first path's repository configures the whole run.
+    root = find_root(paths[0]) if paths[0].exists() else None
+    try:
+        return load_config(root, explicit)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def _read_baseline(path: Path | None) -> list[BaselineEntry] | None:
+    from mlperf_repo_tools.baseline import BaselineError, read_baseline
+
+    if path is None:
+        return None
+    try:
+        return read_baseline(path)
+    except BaselineError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def _changed_paths(paths: list[Path], ref: str) -> list[Path]:
+    """The lint targets changed since ``ref`` that lie under one of ``paths``."""
+    from mlperf_repo_tools.changes import GitError, changed_since
+
+    try:
+        changes = changed_since(paths[0].resolve(), ref)
+    except GitError as exc:
+        raise UsageProblem(str(exc)) from None
+    roots = [p.resolve() for p in paths]
+    return [t for t in changes.lint_targets()
+            if any(t == r or r in t.parents for r in roots)]
+
+
+def _report(result: LintResult, entries: list[BaselineEntry] | None,
+            options: LintOptions) -> int:
+    from mlperf_repo_tools.baseline import compare
+    from mlperf_repo_tools.reporting.github import RunTotals
+
+    findings = known = result.findings
+    totals = RunTotals(result.files_checked, result.rows_checked)
+    if entries is not None:
+        outcome = compare(entries, findings, result.covers)
+        findings, known = outcome.new, outcome.known
+        totals.known, totals.stale = len(known), sum(e.count for e in outcome.stale)
+        _report_stale(outcome.stale, options.baseline)
+    if options.write_baseline is not None:
+        _write_baseline(options.write_baseline, known)  # with --baseline: shrink, never grow
+        return EXIT_CLEAN
+    _write_findings(findings, options)
+    _write_step_summary(findings, totals)
+    _summary_line(findings, totals)
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _write_baseline(path: Path, findings: list[Finding]) -> None:
+    from mlperf_repo_tools.baseline import write_baseline
+
+    try:
+        written = write_baseline(path, findings)
+    except OSError as exc:
+        raise UsageProblem(f"{path}: cannot write the baseline: {exc.strerror}") from None
+    click.echo(f"wrote {written} baseline entries ({len(findings)} findings) to {path}",
+               err=True)
+
+
+def _write_findings(findings: list[Finding], options: LintOptions) -> None:
+    from mlperf_repo_tools.reporting import REPORTERS
+    from mlperf_repo_tools.reporting.statistics import render_statistics
+
+    output_format = options.output_format or (
+        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    if options.statistics:
+        click.echo(render_statistics(findings, output_format), nl=False)
+    else:
+        click.echo(REPORTERS[output_format](findings), nl=False)
+    if options.sarif_file is not None:
+        try:
+            options.sarif_file.write_text(REPORTERS["sarif"](findings), encoding="utf-8")
+        except OSError as exc:
+            raise UsageProblem(f"{options.sarif_file}: cannot write SARIF: {exc.strerror}"
+                               ) from None
+
+
+def _report_stale(stale: list[BaselineEntry], baseline: Path | None) -> None:
+    if not stale:
+        return
+    count = sum(e.count for e in stale)
+    click.echo(f"{count} baseline entries in {baseline} match no finding any more (fixed); "
+               f"drop them with --baseline {baseline} --write-baseline {baseline}", err=True)
+    for entry in stale[:STALE_SHOWN]:
+        click.echo(f"    stale: {entry.path}: {entry.code} {entry.message}", err=True)
+    if len(stale) > STALE_SHOWN:
+        click.echo(f"    ... and {len(stale) - STALE_SHOWN} more", err=True)
+
+
+def _write_step_summary(findings: list[Finding], totals: RunTotals) -> None:
+    from mlperf_repo_tools.reporting.github import render_step_summary
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(render_step_summary(findings, totals))
+    except OSError as exc:
+        click.echo(f"warning: cannot write the step summary to {target}: {exc.strerror}",
+                   err=True)
+
+
+def _summary_line(findings: list[Finding], totals: RunTotals) -> None:
+    errors = sum(1 for f in findings if str(f.severity) == "error")
+    warnings = len(findings) - errors
+    known = f", {totals.known} known from the baseline" if totals.known else ""
+    click.echo(f"{len(findings)} findings ({errors} errors, {warnings} warnings{known}) in "
+               f"{totals.files_checked} files, {totals.rows_checked} rows", err=True)
 
 
 def lint_main() -> None:

@@ -54,17 +54,12 @@ class LoadedRow:
     @property
     def pair_key(self) -> tuple[Any, ...]:
         """Rows of one result share it: its power row pairs with its performance row."""
-        row = self.data
-        return (row.get("version"), row.get("Location"), str(row.get("Scenario")).lower())
+        return pair_key(self.data)
 
     @property
     def identity(self) -> tuple[Any, ...]:
         """What names one result: two rows with the same identity must be equal."""
-        family = self.file.experiment.folder_alias.family
-        keys = _IDENTITY_KEYS.get(family or "")
-        if keys is None:
-            return (*self.pair_key, "power" if self.is_power else "performance")
-        return tuple(json.dumps(self.data.get(k), sort_keys=True) for k in keys)
+        return row_identity(self.data, self.file.experiment.folder_alias.family)
 
 
 @dataclass
@@ -83,6 +78,28 @@ _IDENTITY_KEYS = {
 }
 
 
+def scalar(value: Any) -> Any:
+    """A value usable in a grouping key: itself if hashable, else its canonical JSON (a list
+    where a string belongs is a schema finding, and must not stop the other checks)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def pair_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """What the performance row and the power row of one inference result share."""
+    return (scalar(row.get("version")), scalar(row.get("Location")),
+            str(row.get("Scenario")).lower())
+
+
+def row_identity(row: dict[str, Any], family: str | None) -> tuple[Any, ...]:
+    """What names one result of a family: two rows with the same identity must be equal."""
+    keys = _IDENTITY_KEYS.get(family or "")
+    if keys is None:
+        return (*pair_key(row), "power" if is_power_row(row) else "performance")
+    return tuple(json.dumps(row.get(k), sort_keys=True) for k in keys)
+
+
 def _digest(value: Any) -> bytes:
     text = json.dumps(value, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
@@ -90,7 +107,7 @@ def _digest(value: Any) -> bytes:
 
 def is_power_row(row: dict[str, Any]) -> bool:
     """A power measurement kept in a row of its own (split from its performance row)."""
-    if row.get("Units") in POWER_UNITS or row.get("Result_Units") in POWER_UNITS:
+    if scalar(row.get("Units")) in POWER_UNITS or scalar(row.get("Result_Units")) in POWER_UNITS:
         return True
     return "Result_Power" in row and row.get("Result") is None
 

@@ -31,7 +31,7 @@ def power_unit(row: dict[str, Any]) -> str | None:
         unit = row.get(key)
         if key == "Result_Power_Units" and isinstance(unit, str):
             return unit
-        if unit in POWER_UNITS:
+        if isinstance(unit, str) and unit in POWER_UNITS:
             return str(unit)
     return None
 
@@ -43,6 +43,8 @@ def inference_per_joule(row: dict[str, Any]) -> float | None:
         return None
     unit = power_unit(row)
     scenario = row.get("Scenario")
+    if not isinstance(scenario, str):
+        return None
     try:
         if scenario in THROUGHPUT_SCENARIOS:
             result = row.get("Result")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlperf_repo_tools.loading import relative_posix
+from mlperf_repo_tools.loading import is_inside, relative_posix
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class ExperimentFolder:
     meta_paths: list[Path] = field(default_factory=list)
     timestamps: list[TimestampFolder] = field(default_factory=list)
     outside: bool = False  # a symbolic link that leaves the repository
+    problem: str = ""  # why the folder was not read (outside, a link loop, unlistable)
 
 
 @dataclass
@@ -62,8 +63,14 @@ class Repository:
         return any(p == "" or relpath == p or relpath.startswith(p + "/") for p in self.scope)
 
 
+def real_path(path: Path) -> Path:
+    """``path`` with symbolic links followed; a link loop stays unresolved instead of raising
+    (``Path.resolve`` raises RuntimeError on one)."""
+    return Path(os.path.realpath(path))
+
+
 def find_root(start: Path) -> Path | None:
-    start = start.resolve()
+    start = real_path(start)
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         if any((candidate / name).is_file() for name in REPO_META):
@@ -76,12 +83,16 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def read_prefix(repo_meta: Path | None) -> str:
-    """The ``prefix`` key of cmr.yaml, or '' (unreadable metas are reported by the lint)."""
-    if repo_meta is None or repo_meta.suffix != ".yaml":
+def read_prefix(repo_meta: Path | None, root: Path) -> str:
+    """The ``prefix`` key of cmr.yaml, or '' (unreadable metas are reported by the lint, and
+    one linked from outside the repository is not read)."""
+    if repo_meta is None or repo_meta.suffix != ".yaml" or not is_inside(repo_meta, root):
         return ""
     try:
-        text = repo_meta.read_text(encoding="utf-8")
+        with open(repo_meta, "rb", opener=_nonblocking) as handle:
+            if not os.path.isfile(repo_meta):
+                return ""
+            text = handle.read(1 << 20).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
     if "prefix" not in text:
@@ -99,7 +110,7 @@ def read_prefix(repo_meta: Path | None) -> str:
 
 def open_repository(root: Path) -> Repository:
     repo_meta = next((root / n for n in REPO_META if (root / n).is_file()), None)
-    prefix = read_prefix(repo_meta)
+    prefix = read_prefix(repo_meta, root)
     base = (root / prefix) if prefix else root
     return Repository(root=root, experiments_dir=base / EXPERIMENT_DIR, repo_meta=repo_meta,
                       prefix=prefix)
@@ -118,41 +129,94 @@ def discover(paths: Iterable[Path]) -> list[Repository]:
         repo = repos.get(root)
         if repo is None:
             repo = repos[root] = open_repository(root)
-        rel = relative_posix(path.resolve(), root) if path.resolve() != root else ""
-        repo.scope.append("" if rel == "." else rel)
+        repo.scope.append(_scope(path, root))
     for repo in repos.values():
         repo.experiments = list_experiments(repo)
     return list(repos.values())
 
 
+def _scope(path: Path, root: Path) -> str:
+    """The repository-relative path a given path stands for. A given link is its own name
+    (pre-commit passes the changed link, not what it points to); its folder is resolved."""
+    where = real_path(path) if path.is_dir() else real_path(path.parent) / path.name
+    rel = relative_posix(where, root) if where != root else ""
+    return "" if rel == "." else rel
+
+
+def _nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_NONBLOCK)
+
+
 def list_experiments(repo: Repository) -> list[ExperimentFolder]:
+    """Every folder in the experiment folder. One that cannot be read, or that lies outside
+    the repository (through a link, or a ``prefix`` with '..'), is listed with the reason and
+    nothing in it is read."""
     folder = repo.experiments_dir
     if not folder.is_dir():
         return []
+    escapes = not is_inside(folder, repo.root)
     result = []
     for entry in sorted(_scan(folder), key=lambda e: e.name):
-        if not _is_dir(entry):
+        if not _is_dir(entry) and not _is_broken_link(entry):
             continue
         path = Path(entry.path)
         experiment = ExperimentFolder(entry.name, path, repo.rel(path))
-        if entry.is_symlink() and not _inside(path, repo.root):
-            experiment.outside = True
-        else:
+        experiment.problem = _folder_problem(entry, repo.root, escapes)
+        experiment.outside = experiment.problem.startswith(_OUTSIDE)
+        if not experiment.problem:
             _fill_experiment(experiment, repo)
         result.append(experiment)
     return result
 
 
+_OUTSIDE = "experiment folder is outside the repository"
+
+
+def _folder_problem(entry: os.DirEntry[str], root: Path, escapes: bool) -> str:
+    if escapes:
+        return f"{_OUTSIDE} (the experiment folder or cmr.yaml's prefix leads out of it); not read"
+    if entry.is_symlink() and not _is_dir(entry):
+        return _broken_link(entry.path)
+    if entry.is_symlink() and not is_inside(Path(entry.path), root):
+        return (f"{_OUTSIDE}: a symbolic link to {os.path.realpath(entry.path)}; not read")
+    return ""
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return f"cannot read folder: {exc.strerror or exc} (a symbolic link); not read"
+    return "a symbolic link to something that is not a folder; not read"
+
+
 def _fill_experiment(experiment: ExperimentFolder, repo: Repository) -> None:
-    for entry in sorted(_scan(experiment.path), key=lambda e: e.name):
+    try:
+        with os.scandir(experiment.path) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        experiment.problem = f"cannot list folder: {exc.strerror or exc}"
+        return
+    for entry in sorted(entries, key=lambda e: e.name):
         path = Path(entry.path)
         if entry.name in META_FILES:
             experiment.meta_paths.append(path)
-        elif _is_dir(entry):
+        elif _is_dir(entry) or _is_broken_link(entry):
+            # A broken link stands for a timestamp folder: reading its result file reports why.
             result = path / RESULT_FILE
-            present = result.exists() or result.is_symlink()
+            present = result.exists() or result.is_symlink() or not _is_dir(entry)
             experiment.timestamps.append(TimestampFolder(
                 entry.name, path, repo.rel(path), result if present else None))
+
+
+def _is_broken_link(entry: os.DirEntry[str]) -> bool:
+    if not entry.is_symlink():
+        return False
+    try:
+        os.stat(entry.path)
+    except OSError:
+        return True
+    return False
 
 
 def _scan(folder: Path) -> list[os.DirEntry[str]]:
@@ -169,11 +233,3 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:  # a symbolic link loop
         return False
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True

@@ -7,18 +7,21 @@ memory stays bounded by the largest file, not by the repository.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlperf_repo_tools.alias import parse_alias
+from mlperf_repo_tools.baseline import FingerprintReader
+from mlperf_repo_tools.config import Config
 from mlperf_repo_tools.consistency import RepositoryRows, twin_key
 from mlperf_repo_tools.context import ExperimentContext, ResultFileContext, RowContext
 from mlperf_repo_tools.discovery import ExperimentFolder, Repository, TimestampFolder, discover
 from mlperf_repo_tools.findings import Finding, Location, Problem
 from mlperf_repo_tools.loading import Document, load_json, load_yaml
 from mlperf_repo_tools.rules import Rule, all_rules
+from mlperf_repo_tools.vocabulary import extend_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +56,47 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     rows_checked: int = 0
+    repositories: list[Repository] = field(default_factory=list)
+
+    def covers(self, relpath: str) -> bool:
+        """Whether the run reported on this repository-relative path (a partial run reports on
+        the given paths only)."""
+        return any(repo.in_scope(relpath) for repo in self.repositories)
+
+
+# Called with (result files visited, result files in the repositories) as the run goes.
+ProgressCallback = Callable[[int, int], None]
 
 
 class Linter:
-    def __init__(self, rules: dict[str, Rule]) -> None:
+    def __init__(self, rules: dict[str, Rule], config: Config | None = None,
+                 fingerprints: bool = False, progress: ProgressCallback | None = None) -> None:
         self.rules = rules
+        self.config = config or Config()
         self.by_scope: dict[str, list[Rule]] = {}
         for rule in rules.values():
             self.by_scope.setdefault(rule.scope, []).append(rule)
         self.result = LintResult()
+        self.fingerprints = FingerprintReader() if fingerprints else None
+        self.progress = progress
+        self._visited = self._total = 0
 
     def run(self, paths: Iterable[Path], whole_repository: bool = False) -> LintResult:
-        for repo in discover(paths):
-            if whole_repository:
-                repo.scope = [""]
-            self._lint_repository(repo)
+        if self.config.vocabulary:
+            extend_vocabularies(self.config.vocabulary)
+        try:
+            self.result.repositories = discover(paths)
+            self._total = sum(1 for repo in self.result.repositories
+                              for exp in repo.experiments for ts in exp.timestamps
+                              if ts.result_path is not None)
+            for repo in self.result.repositories:
+                if whole_repository:
+                    repo.scope = [""]
+                self._lint_repository(repo)
+        finally:
+            if self.config.vocabulary:
+                extend_vocabularies({})
+        self.result.findings = self.config.apply(self.result.findings)
         self.result.findings.sort(key=Finding.sort_key)
         return self.result
 
@@ -91,12 +120,18 @@ class Linter:
             for ts in exp.folder.timestamps:
                 if ts.result_path is None:
                     continue
+                self._advance()
                 if repo.in_scope(repo.rel(ts.result_path)):
                     self._lint_result_file(exp, ts, rows)
                 elif exp.folder.name in context and rows is not None:
                     self._load_context_file(exp, ts, rows)
         if rows is not None:
             self._lint_repository_rows(repo, rows)
+
+    def _advance(self) -> None:
+        self._visited += 1
+        if self.progress is not None:
+            self.progress(self._visited, self._total)
 
     def _lint_repo_meta(self, repo: Repository) -> None:
         assert repo.repo_meta is not None
@@ -221,8 +256,8 @@ class Linter:
             if rule is None:
                 continue
             location = Location(doc.relpath, issue.line, issue.column, _pointer(issue.parts))
-            self.result.findings.append(
-                Finding(rule.code, rule.name, rule.severity, issue.message, location))
+            self._add(Finding(rule.code, rule.name, rule.severity, issue.message, location),
+                      doc, issue.parts)
 
     def _emit(self, rule: Rule | None, problem: Problem, doc: Document | None,
               docs: dict[str, Document], repo: Repository | None) -> None:
@@ -236,8 +271,17 @@ class Linter:
                            problem.parts, problem.at_key)
         related = [(_locate(path, docs.get(path), parts), message)
                    for path, parts, message in problem.related]
-        self.result.findings.append(Finding(rule.code, rule.name, rule.severity,
-                                            problem.message, location, related))
+        finding = Finding(rule.code, rule.name, rule.severity, problem.message, location,
+                          related)
+        if self.fingerprints is not None and problem.related:
+            finding.related_rows = self.fingerprints.related_rows(
+                [(docs.get(path), parts) for path, parts, _ in problem.related])
+        self._add(finding, doc, problem.parts)
+
+    def _add(self, finding: Finding, doc: Document | None, parts: tuple[Any, ...]) -> None:
+        if self.fingerprints is not None:
+            finding.row_identity, finding.content_digest = self.fingerprints.read(doc, parts)
+        self.result.findings.append(finding)
 
 
 def _context_experiments(repo: Repository, experiments: list[ExperimentContext]) -> set[str]:
@@ -245,9 +289,9 @@ def _context_experiments(repo: Repository, experiments: list[ExperimentContext])
     file, and their aggregate and per-version twins. Everything, for a whole repository."""
     if "" in repo.scope:
         return {e.folder.name for e in experiments}
-    touched = {e.folder.name for e in experiments
-               if any(repo.in_scope(repo.rel(ts.path)) or repo.in_scope(e.folder.relpath)
-                      for ts in e.folder.timestamps)}
+    touched = {e.folder.name for e in experiments if e.folder.timestamps and (
+        repo.in_scope(e.folder.relpath)
+        or any(p.startswith(e.folder.relpath + "/") for p in repo.scope))}
     keys = {twin_key(name) for name in touched}
     return touched | {e.folder.name for e in experiments if twin_key(e.folder.name) in keys}
 
@@ -271,6 +315,9 @@ def _meta_key_whitespace(data: dict[str, Any]) -> Iterator[Problem]:
 
 
 def lint_paths(paths: Iterable[Path], select: Iterable[str] = (), ignore: Iterable[str] = (),
-               whole_repository: bool = False) -> LintResult:
-    """Lint the given paths; ``whole_repository`` reports on every file of their repositories."""
-    return Linter(select_rules(select, ignore)).run(paths, whole_repository)
+               whole_repository: bool = False, config: Config | None = None) -> LintResult:
+    """Lint the given paths; ``whole_repository`` reports on every file of their repositories.
+    ``config`` adds a repository's configuration (its select and ignore apply unless these
+    ones are given)."""
+    config = config or Config()
+    return Linter(config.rules(select, ignore), config).run(paths, whole_repository)

@@ -50,6 +50,11 @@ class Finding:
     message: str
     location: Location
     related: list[tuple[Location, str]] = field(default_factory=list)
+    # What a baseline recognises the finding by, filled in only when one is read or written:
+    # the identity of the row it is in ('' outside result rows) and a digest of the value.
+    row_identity: str = ""
+    content_digest: str = ""
+    related_rows: list[str] = field(default_factory=list)  # identities of the related rows
 
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location

@@ -10,20 +10,26 @@ column, never an exception.
 from __future__ import annotations
 
 import codecs
+import functools
+import itertools
 import json
 import math
+import operator
 import os
 import re
 import stat
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlperf_repo_tools.positions import PositionIndex, scan_anomalies
+from mlperf_repo_tools.positions import Anomaly, PositionIndex, scan_anomalies
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 _WS = re.compile(r"[ \t\n\r]*")
 _INFINITIES = (math.inf, -math.inf)
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 _UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE,
                   codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -105,7 +111,9 @@ class _Decoder(json.JSONDecoder):
         return value
 
     def _pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
+        # Rows are decoded one by one, so the decoder's own key memo ends with each row; the
+        # same 40 keys in 48,000 rows would otherwise be 2 million strings (100 MB).
+        result = dict(zip(map(sys.intern, map(_FIRST, pairs)), map(_SECOND, pairs), strict=True))
         if len(result) != len(pairs):
             self.suspicious = True
         return result
@@ -124,6 +132,10 @@ def read_text(path: Path, relpath: str, root: Path | None) -> Document:
     if raw.startswith(_UTF16_32_BOMS):
         doc.issue("F002", "file is UTF-16 or UTF-32 encoded; the format is UTF-8", line=1, column=1)
         return doc
+    if _looks_utf16_32(raw):
+        doc.issue("F002", "file looks UTF-16 or UTF-32 encoded (NUL bytes between the "
+                  "characters, no byte order mark); the format is UTF-8", line=1, column=1)
+        return doc
     if raw.startswith(codecs.BOM_UTF8):
         doc.issue("F002", "file starts with a UTF-8 byte order mark; JSON forbids it",
                   line=1, column=1)
@@ -137,37 +149,71 @@ def read_text(path: Path, relpath: str, root: Path | None) -> Document:
     return doc
 
 
-def _read_bytes(doc: Document, root: Path | None) -> bytes | None:
-    path = doc.path
-    try:
-        if root is not None and path.is_symlink() and not _inside(path.resolve(), root):
-            doc.issue("F009", "symbolic link points outside the repository; not read",
-                      line=0, column=0)
-            return None
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            doc.issue("F009", "expected a file but found a folder", line=0, column=0)
-            return None
-        if not stat.S_ISREG(info.st_mode):
-            doc.issue("F009", "not a regular file; not read", line=0, column=0)
-            return None
-        if info.st_size > MAX_FILE_BYTES:
-            doc.issue("F009", f"file is {info.st_size / 2**20:.0f} MiB, over the "
-                      f"{MAX_FILE_BYTES // 2**20} MiB limit; not read", line=0, column=0)
-            return None
-        with path.open("rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        doc.issue("F009", f"cannot read file: {exc.strerror or exc}", line=0, column=0)
-        return None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.relative_to(root.resolve())
-    except ValueError:
+def _looks_utf16_32(raw: bytes) -> bool:
+    """RFC 4627's test: JSON text starts with two ASCII characters, so UTF-16 and UTF-32 put
+    NUL bytes among its first four (UTF-8 text of the format never holds a NUL byte)."""
+    head = raw[:4]
+    if len(head) < 2 or b"\0" not in head or head == b"\0" * len(head):
         return False
-    return True
+    return (head[0] == 0) != (head[1] == 0) or head[1:4] == b"\0\0\0"
+
+
+def _read_bytes(doc: Document, root: Path | None) -> bytes | None:
+    """The file's bytes, or None with an F009 issue. The file is opened without blocking
+    (a FIFO in its place must not hang the lint) and checked on the open descriptor."""
+    if root is not None and not is_inside(doc.path, root):
+        doc.issue("F009", "symbolic link points outside the repository; not read "
+                  f"(it leads to {os.path.realpath(doc.path)})")
+        return None
+    try:
+        fd = os.open(doc.path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        doc.issue("F009", f"cannot read file: {exc.strerror or exc}")
+        return None
+    try:
+        problem = _not_a_readable_file(os.fstat(fd))
+        if problem:
+            doc.issue("F009", problem)
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        doc.issue("F009", f"cannot read file: {exc.strerror or exc}")
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:  # it grew after the size check
+        doc.issue("F009", _too_large(len(data)))
+        return None
+    return data
+
+
+def _not_a_readable_file(info: os.stat_result) -> str:
+    if stat.S_ISDIR(info.st_mode):
+        return "expected a file but found a folder"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a device, FIFO or socket); not read"
+    if info.st_size > MAX_FILE_BYTES:
+        return _too_large(info.st_size)
+    return ""
+
+
+def _too_large(size: int) -> str:
+    return (f"file is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB "
+            "limit; not read")
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every symbolic link on the way followed, stays below ``root``.
+    A link loop does not raise: it stays unresolved and fails later, when opened."""
+    real = os.path.realpath(path)
+    base = _real_root(str(root))
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+@functools.lru_cache(maxsize=64)
+def _real_root(root: str) -> str:
+    return os.path.realpath(root)
 
 
 def load_json(path: Path, relpath: str, root: Path | None, *, rows: bool) -> Document:
@@ -179,9 +225,10 @@ def load_json(path: Path, relpath: str, root: Path | None, *, rows: bool) -> Doc
         doc.issue("F001", "file is empty; expected JSON", line=1, column=1)
         return doc
     decoder = _Decoder()
+    suspicious_rows: list[int] | None = None
     try:
         if rows and doc.text.lstrip().startswith("["):
-            doc.data, doc.element_offsets = _decode_rows(decoder, doc.text)
+            doc.data, doc.element_offsets, suspicious_rows = _decode_rows(decoder, doc.text)
         else:
             doc.data = _decode_whole(decoder, doc.text)
     except json.JSONDecodeError as exc:
@@ -191,11 +238,12 @@ def load_json(path: Path, relpath: str, root: Path | None, *, rows: bool) -> Doc
         doc.issue("F001", "JSON nesting is too deep to read", line=1, column=1)
         return doc
     except ValueError as exc:  # integer literals longer than Python's digit limit
-        doc.issue("F004", f"number cannot be read: {exc}", line=1, column=1)
+        if not _report_anomalies(doc):
+            doc.issue("F004", f"number cannot be read: {exc}", line=1, column=1)
         return doc
     doc.ok = True
     if decoder.suspicious:
-        _report_anomalies(doc)
+        _report_anomalies(doc, suspicious_rows)
     if rows and not isinstance(doc.data, list):
         doc.issue("F005", f"a result file holds a JSON array of rows, found {_kind(doc.data)}")
     return doc
@@ -210,16 +258,23 @@ def _decode_whole(decoder: _Decoder, text: str) -> Any:
     return value
 
 
-def _decode_rows(decoder: _Decoder, text: str) -> tuple[list[Any], list[int]]:
+def _decode_rows(decoder: _Decoder, text: str) -> tuple[list[Any], list[int], list[int]]:
+    """The rows, the offset of each, and the indexes of the rows the decoder found suspicious
+    (only those are scanned again, token by token)."""
     rows: list[Any] = []
     offsets: list[int] = []
+    suspicious: list[int] = []
     pos = text.index("[") + 1
     pos = _ws(text, pos)
     if pos < len(text) and text[pos] == "]":
-        return rows, offsets
+        return rows, offsets, suspicious
     while True:
         offsets.append(pos)
+        before, decoder.suspicious = decoder.suspicious, False
         value, pos = decoder.raw_decode(text, pos)
+        if decoder.suspicious:
+            suspicious.append(len(rows))
+        decoder.suspicious = decoder.suspicious or before
         rows.append(value)
         pos = _ws(text, pos)
         if pos >= len(text):
@@ -232,7 +287,7 @@ def _decode_rows(decoder: _Decoder, text: str) -> tuple[list[Any], list[int]]:
     end = _ws(text, pos + 1)
     if end != len(text):
         raise json.JSONDecodeError("extra data after the array", text, end)
-    return rows, offsets
+    return rows, offsets, suspicious
 
 
 def _ws(text: str, pos: int) -> int:
@@ -240,17 +295,31 @@ def _ws(text: str, pos: int) -> int:
     return match.end() if match else pos
 
 
-def _report_anomalies(doc: Document) -> None:
+def _report_anomalies(doc: Document, rows: list[int] | None = None) -> int:
+    """Report what the decoder let through (or choked on), in the given rows of a result file
+    or else in the whole text; the number of issues."""
     assert doc.text is not None
     index = PositionIndex(doc.text, doc.element_offsets)
-    for anomaly in scan_anomalies(doc.text):
+    offsets = doc.element_offsets
+    found: Iterator[Anomaly]
+    if rows is not None and offsets is not None:
+        found = itertools.chain.from_iterable(
+            scan_anomalies(doc.text, offsets[row], (row,)) for row in rows)
+    else:
+        found = scan_anomalies(doc.text)
+    count = 0
+    for anomaly in found:
+        count += 1
         line, column = index.line_col(anomaly.offset)
         if anomaly.kind == "duplicate-key":
             doc.issue("F003", f"duplicate key {anomaly.text}; readers keep only the last value",
                       anomaly.parts, line, column)
         else:
-            doc.issue("F004", f"number {anomaly.text} is not finite; JSON has no NaN or "
+            number = anomaly.text if len(anomaly.text) <= 40 else (
+                f"{anomaly.text[:20]}... ({len(anomaly.text)} characters)")
+            doc.issue("F004", f"number {number} is not finite; JSON has no NaN or "
                       "Infinity and a float cannot hold it", anomaly.parts, line, column)
+    return count
 
 
 def _kind(value: Any) -> str:
@@ -268,6 +337,11 @@ def load_yaml(path: Path, relpath: str, root: Path | None) -> Document:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="rt")
+    depth = _yaml_depth(doc.text)
+    if depth > MAX_YAML_DEPTH:
+        doc.issue("F001", f"invalid YAML: nesting is too deep to read ({depth} levels, over "
+                  f"the limit of {MAX_YAML_DEPTH})", line=1, column=1)
+        return doc
     try:
         doc.data = yaml.load(doc.text)
     except MarkedYAMLError as exc:
@@ -279,9 +353,75 @@ def load_yaml(path: Path, relpath: str, root: Path | None) -> Document:
     except (YAMLError, RecursionError, ValueError) as exc:
         doc.issue("F001", f"invalid YAML: {exc}", line=1, column=1)
         return doc
+    problem = _yaml_alias_problem(doc.data)
+    if problem:
+        doc.data = None
+        doc.issue("F001", f"invalid YAML: {problem}", line=1, column=1)
+        return doc
     doc.yaml_root = doc.data
     doc.ok = True
     return doc
+
+
+MAX_YAML_VALUES = 100_000
+# ruamel.yaml parses nesting recursively, slowly, and fails past a few hundred levels.
+MAX_YAML_DEPTH = 100
+_YAML_QUOTED = re.compile(r""""(?:[^"\\]|\\.)*"|'[^']*'|#[^\n]*""")
+_YAML_BRACKETS = re.compile(r"[\[\]{}]")
+_YAML_INDENT = re.compile(r"^[ -]*", re.M)
+
+
+def _yaml_depth(text: str) -> int:
+    """A cheap upper estimate of a YAML text's nesting: its deepest flow brackets (quoted
+    text and comments left out), or its deepest indentation at one column a level."""
+    bare = _YAML_QUOTED.sub("", text)
+    depth = deepest = 0
+    for match in _YAML_BRACKETS.finditer(bare):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    indent = max((len(m.group()) for m in _YAML_INDENT.finditer(bare)), default=0)
+    return max(deepest, indent // 2)
+_IN_PROGRESS = -1
+
+
+def _yaml_alias_problem(data: Any) -> str:
+    """Aliases let a few lines of YAML stand for billions of values (a "billion laughs") or
+    for a value that contains itself; every later step (a schema message, a comparison) would
+    expand them. Such a document is refused."""
+    try:
+        size = _expanded_size(data, {})
+    except _AliasCycle:
+        return "an alias refers to a value that contains it"
+    except RecursionError:
+        return "nesting is too deep to read"
+    if size > MAX_YAML_VALUES:
+        return (f"aliases expand to {size:,} values, over the limit of {MAX_YAML_VALUES:,} "
+                "(an alias bomb?)")
+    return ""
+
+
+class _AliasCycle(Exception):
+    pass
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """The number of values in ``node`` with every alias expanded; shared nodes are counted
+    once per reference, but walked once."""
+    if isinstance(node, dict):
+        children: Any = [*node.keys(), *node.values()]
+    elif isinstance(node, list):
+        children = node
+    else:
+        return 1
+    known = memo.get(id(node))
+    if known == _IN_PROGRESS:
+        raise _AliasCycle
+    if known is not None:
+        return known
+    memo[id(node)] = _IN_PROGRESS
+    total = 1 + sum(_expanded_size(child, memo) for child in children)
+    memo[id(node)] = total
+    return total
 
 
 def _locate_yaml(node: Any, parts: tuple[str | int, ...], at_key: bool) -> tuple[int, int]:

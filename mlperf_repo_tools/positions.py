@@ -9,6 +9,7 @@ about as much as decoding that one row.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import re
@@ -40,7 +41,7 @@ class PositionIndex:
 
     def line_col(self, offset: int) -> tuple[int, int]:
         if self._newlines is None:
-            self._newlines = array("q", (m.start() for m in re.finditer("\n", self.text)))
+            self._newlines = _newline_offsets(self.text)
         line = bisect.bisect_left(self._newlines, offset)
         start = self._newlines[line - 1] + 1 if line else 0
         return line + 1, offset - start + 1
@@ -142,6 +143,13 @@ class PositionIndex:
         return self.line_col(offset if offset is not None else self._ws(0))
 
 
+def _newline_offsets(text: str) -> array[int]:
+    """The offset of every '\n', computed from the line lengths without a Python loop."""
+    lengths = map(len, text.split("\n")[:-1])
+    ends = itertools.accumulate(map((1).__add__, lengths))
+    return array("q", map((-1).__add__, ends))
+
+
 def _key_text(token: str) -> str:
     return json.loads(token) if "\\" in token else token[1:-1]
 
@@ -160,34 +168,40 @@ class Anomaly:
     text: str
 
 
-def scan_anomalies(text: str) -> Iterator[Anomaly]:
-    """Walk every token of a valid JSON text and yield duplicate keys and numbers that are not
-    finite (NaN, Infinity, or literals too large for a float). Iterative, so any depth works."""
+def scan_anomalies(text: str, start: int = 0,
+                   base: tuple[str | int, ...] = ()) -> Iterator[Anomaly]:
+    """Walk every token of the valid JSON value at ``start`` (whose pointer is ``base``) and
+    yield duplicate keys and numbers that are not finite (NaN, Infinity, or literals too large
+    for a float). Iterative, so any depth works."""
     stack: list[list] = []  # [kind, seen keys or None, current key or index, expecting key]
-    pos = 0
+    pos = start
     while True:
         match = _TOKEN.match(text, pos)
         if match is None:
             return
         pos = match.end()
-        kind = match.lastgroup
-        token = match.group(kind or "punct")
-        start = match.start(kind or "punct")
+        kind = match.lastgroup or "punct"
+        token = match.group(kind)
         if kind == "punct":
             _punct(stack, token)
+            if not stack:
+                return
             continue
         top = stack[-1] if stack else None
         if top is not None and top[0] == "obj" and top[3]:
-            key = json.loads(token)
+            key = _key_text(token)
             if key in top[1]:
-                yield Anomaly("duplicate-key", (*_path(stack[:-1]), key), start, token)
+                yield Anomaly("duplicate-key", (*base, *_path(stack[:-1]), key),
+                              match.start(kind), token)
             top[1].add(key)
             top[2] = key
             top[3] = False
             continue
         non_finite = kind == "lit" and token in ("NaN", "Infinity", "-Infinity")
         if non_finite or (kind == "num" and not math.isfinite(float(token))):
-            yield Anomaly("non-finite", _path(stack), start, token)
+            yield Anomaly("non-finite", (*base, *_path(stack)), match.start(kind), token)
+        if not stack:
+            return
 
 
 def _punct(stack: list[list], token: str) -> None:

@@ -200,6 +200,8 @@ def _quick_check(subschema: Any) -> Callable[[Any], bool] | None:
     if any(name not in _JSON_TYPES for name in names):
         return None
     type_checks = [_JSON_TYPES[name] for name in names]
+    # Exact Python types that pass the type test at once; others take the JSON-type checks.
+    exact = frozenset().union(*(_PY_TYPES[name] for name in names)) if names else frozenset()
     pattern = _regex(subschema["pattern"]) if "pattern" in subschema else None
     min_length = subschema.get("minLength", 0)
     minimum = subschema.get("minimum")
@@ -208,7 +210,8 @@ def _quick_check(subschema: Any) -> Callable[[Any], bool] | None:
         return None  # only integer enums: jsonschema compares booleans and numbers apart
 
     def check(value: Any) -> bool:
-        if type_checks and not any(t(value) for t in type_checks):
+        kind = type(value)
+        if type_checks and kind not in exact and not any(t(value) for t in type_checks):
             return False
         if isinstance(value, str) and (
                 len(value) < min_length or (pattern is not None and not pattern.search(value))):

@@ -1,12 +1,16 @@
 """Per-round vocabularies (models, tasks, scenarios, units), read from data files.
 
-A new MLPerf round is an edit of ``schemas/vocabulary/<family>.json``, not a code change.
+A new MLPerf round is an edit of ``schemas/vocabulary/<family>.json``, not a code change. A
+results repository can also extend them before a release of the tool (``vocabulary`` in its
+configuration): ``extend_vocabularies`` merges such extensions into the files' data.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -80,13 +84,53 @@ class Vocabulary:
         return list(units) if units is not None else None
 
 
+_extensions: dict[str, dict[str, Any]] = {}
+
+
 @cache
 def load_vocabularies() -> dict[str, Vocabulary]:
+    result = {}
+    for family, data in base_vocabularies().items():
+        extension = _extensions.get(family)
+        result[family] = Vocabulary(family, merge_vocabulary(data, extension)
+                                    if extension else data)
+    return result
+
+
+@cache
+def base_vocabularies() -> dict[str, dict[str, Any]]:
+    """The vocabulary files as shipped, without any repository's extensions."""
     folder = schemas_dir() / "vocabulary"
     result = {}
     for family in FAMILIES:
         with (folder / f"{family}.json").open(encoding="utf-8") as handle:
-            result[family] = Vocabulary(family, json.load(handle))
+            result[family] = json.load(handle)
+    return result
+
+
+def extend_vocabularies(extensions: Mapping[str, Mapping[str, Any]]) -> None:
+    """Merge these per-family extensions into what ``load_vocabularies`` returns from now on
+    (an empty mapping goes back to the shipped files). Callers validate them first."""
+    unknown = set(extensions) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"unknown vocabulary family {sorted(unknown)[0]!r}")
+    _extensions.clear()
+    _extensions.update({family: dict(ext) for family, ext in extensions.items()})
+    load_vocabularies.cache_clear()
+
+
+def merge_vocabulary(base: Mapping[str, Any], extension: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extension`` merged in: mappings merge key by key, lists gain the new
+    items (in order, without repeats), anything else is replaced."""
+    result = copy.deepcopy(dict(base))
+    for key, value in extension.items():
+        old = result.get(key)
+        if isinstance(old, dict) and isinstance(value, Mapping):
+            result[key] = merge_vocabulary(old, value)
+        elif isinstance(old, list) and isinstance(value, list):
+            result[key] = old + [v for v in value if v not in old]
+        else:
+            result[key] = copy.deepcopy(value)
     return result
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlperf_repo_tools.alias import Alias
-from mlperf_repo_tools.consistency import is_power_row
+from mlperf_repo_tools.consistency import is_power_row, pair_key
 from mlperf_repo_tools.discovery import ExperimentFolder
 from mlperf_repo_tools.loading import Document
 from mlperf_repo_tools.vocabulary import Vocabulary
@@ -35,8 +35,7 @@ class RowEntry:
 
     @property
     def pair_key(self) -> tuple[Any, ...]:
-        row = self.data
-        return (row.get("version"), row.get("Location"), str(row.get("Scenario")).lower())
+        return pair_key(self.data)
 
     def content(self, without: frozenset[str] = frozenset()) -> str:
         return json.dumps({k: v for k, v in self.data.items() if k not in without},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from mlperf_repo_tools import __version__
 from mlperf_repo_tools.findings import Finding, Location, Severity
@@ -13,7 +14,8 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _physical(location: Location) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": location.path,
+    # A SARIF uri is a URI reference: a space or '%' in a folder name must be escaped.
+    physical: dict[str, Any] = {"artifactLocation": {"uri": quote(location.path, safe="/"),
                                                      "uriBaseId": "%SRCROOT%"}}
     if location.line:
         physical["region"] = {"startLine": location.line, "startColumn": max(location.column, 1)}
@@ -52,6 +54,8 @@ def render_sarif(findings: list[Finding]) -> str:
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
            "runs": [{"tool": {"driver": driver},
+                     # columns count characters, not the SARIF default UTF-16 code units
+                     "columnKind": "unicodeCodePoints",
                      "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
                      "results": [_result(f, rule_index) for f in findings]}]}
     return json.dumps(log, indent=2) + "\n"

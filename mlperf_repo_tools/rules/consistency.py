@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, twin_key
+from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, scalar, twin_key
 from mlperf_repo_tools.derived import power_unit
 from mlperf_repo_tools.findings import Problem, Severity
 from mlperf_repo_tools.rules import rule
@@ -351,7 +351,7 @@ def _system_key(row: LoadedRow) -> tuple[Any, ...]:
     """A result's system and benchmark without its scenario: where inferred results come
     from."""
     location = str(row.data.get("Location", ""))
-    return (row.data.get("version"), location.rsplit("/", 1)[0])
+    return (scalar(row.data.get("version")), location.rsplit("/", 1)[0])
 
 
 def _power_by_scenario(rows: RepositoryRows) -> dict[tuple[Any, ...], dict[str, LoadedRow]]:
@@ -432,7 +432,7 @@ def perf_per_watt_outlier(rows: RepositoryRows) -> Iterator[Problem]:
             continue
         value = inference_per_joule(row.data)
         if value and row.uid:
-            key = (row.data.get("version"), row.data.get("MlperfModel"), row.data.get("Scenario"))
+            key = tuple(scalar(row.data.get(k)) for k in ("version", "MlperfModel", "Scenario"))
             groups[key].setdefault(row.uid, (value, row))
     for (version, model, scenario), members in groups.items():
         if len(members) < OUTLIER_MIN_GROUP:

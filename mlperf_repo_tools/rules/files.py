@@ -54,16 +54,26 @@ declare("F005", "result-not-array", """
     Fails: `{"uid": "0123456789abcdef"}`
     Passes: `[{"uid": "0123456789abcdef"}]`
     """)
-declare("F009", "unreadable-file", """
-    A file of the format cannot be read: a folder where a file belongs, a symbolic link that
-    leaves the repository, a file over the size limit, or an I/O error.
+
+
+@rule("F009", "unreadable-file", scope="experiment")
+def unreadable_folder(exp: ExperimentContext) -> Iterator[Problem]:
+    """A file or folder of the format cannot be read, or lies outside the repository.
+
+    Causes: a folder where a file belongs, a symbolic link that leaves the repository (or a
+    `prefix` in `cmr.yaml` that does), a link loop or a dangling link, a FIFO or a device, a
+    file over the size limit, an I/O error. Files are reported while loading them, folders by
+    this check; nothing outside the repository is read.
 
     Why: what cannot be read cannot be checked, and a link out of the repository publishes
     whatever it points to.
 
-    Fails: a folder named `cm-result.json`; `_cm.json -> /etc/passwd`.
+    Fails: a folder named `cm-result.json`; `_cm.json -> /etc/passwd`;
+    `experiment/<alias> -> /home/me/elsewhere`.
     Passes: a regular file inside the repository.
-    """)
+    """
+    if exp.folder.problem:
+        yield Problem((), exp.folder.problem, path=exp.folder.relpath + "/")
 
 
 @rule("F006", "key-whitespace", scope="row")
@@ -97,7 +107,7 @@ def experiment_without_meta(exp: ExperimentContext) -> Iterator[Problem]:
     Fails: `experiment/mlperf-tiny--v1.1--closed--kws/` holding only a timestamp folder.
     Passes: the same folder with its `_cm.json`.
     """
-    if not exp.folder.meta_paths and not exp.folder.outside:
+    if not exp.folder.meta_paths and not exp.folder.problem:
         yield Problem((), "experiment folder has no _cm.json or _cm.yaml",
                       path=exp.folder.relpath + "/")
 
@@ -114,7 +124,7 @@ def missing_result_file(exp: ExperimentContext) -> Iterator[Problem]:
     `experiment/<alias>/` holding only `_cm.json`.
     Passes: `experiment/<alias>/2023-09-12.12-35-19.934300/cm-result.json`
     """
-    if exp.folder.outside or not exp.folder.meta_paths:
+    if exp.folder.problem or not exp.folder.meta_paths:
         return
     for ts in exp.folder.timestamps:
         if ts.result_path is None:

@@ -14,7 +14,8 @@ from mlperf_repo_tools.rules import rule
 from mlperf_repo_tools.schemas import document_errors
 from mlperf_repo_tools.vocabulary import did_you_mean, load_vocabularies
 
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}\.\d{2}-\d{2}-\d{2}(\.\d{6})?(\.\d+)?$")
+# ASCII digits only, and no trailing newline (`$` would accept one): matched with fullmatch.
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}\.\d{2}-\d{2}-\d{2}(\.\d{6})?(\.\d+)?", re.ASCII)
 # Meta keys with a rule of their own; the schema rule leaves them alone.
 _DEDICATED = {"uid", "alias"}
 
@@ -22,6 +23,14 @@ _DEDICATED = {"uid", "alias"}
 def _meta_alias(exp: ExperimentContext) -> str | None:
     alias = (exp.meta or {}).get("alias")
     return alias if isinstance(alias, str) else None
+
+
+def _alias_place(exp: ExperimentContext) -> tuple[tuple[str, ...], str | None]:
+    """Where a problem of the checked alias is reported: the meta's `alias` value, or the
+    experiment folder when the alias checked is the folder name (no meta alias to point at)."""
+    if _meta_alias(exp) is not None:
+        return ("alias",), None
+    return (), exp.folder.relpath + "/"
 
 
 @rule("M010", "meta-schema", scope="experiment")
@@ -77,21 +86,22 @@ def alias_grammar(exp: ExperimentContext) -> Iterator[Problem]:
     """
     text = _meta_alias(exp) or exp.folder.name
     alias = parse_alias(text)
-    where = ("alias",) if _meta_alias(exp) else ()
+    where, path = _alias_place(exp)
     if alias.vocab is None:
         prefixes = ", ".join(v.prefix for v in load_vocabularies().values())
-        yield Problem(where, f"alias '{text}' starts with none of {prefixes}")
+        yield Problem(where, f"alias '{text}' starts with none of {prefixes}", path=path)
         return
     expected = len(alias.vocab.alias_parts) + 1
     if len(alias.parts) + 1 != expected:
         shape = "--".join([alias.vocab.prefix, *(p.upper() for p in alias.vocab.alias_parts)])
         yield Problem(where, f"alias has {len(alias.parts) + 1} parts, expected {expected}: "
-                      f"{shape}")
+                      f"{shape}", path=path)
         return
     version = alias.version or ""
     if version != AGGREGATE_VERSION and not re.match(alias.vocab.version_pattern, version):
         style = "vX.Y" if alias.vocab.version_pattern.startswith("^v") else "X.Y (no 'v')"
-        yield Problem(where, f"{alias.family} version '{version}' is not written {style}")
+        yield Problem(where, f"{alias.family} version '{version}' is not written {style}",
+                      path=path)
 
 
 @rule("M003", "alias-unknown-part", scope="experiment")
@@ -108,7 +118,7 @@ def alias_unknown_part(exp: ExperimentContext) -> Iterator[Problem]:
     alias = parse_alias(text)
     if not alias.complete or alias.vocab is None:
         return
-    where = ("alias",) if _meta_alias(exp) else ()
+    where, path = _alias_place(exp)
     for name, value in alias.fields.items():
         if name == "version":
             known = [AGGREGATE_VERSION, *alias.vocab.data["rounds"]]
@@ -116,7 +126,7 @@ def alias_unknown_part(exp: ExperimentContext) -> Iterator[Problem]:
             known = alias.vocab.part_values(name)
         if value not in known:
             yield Problem(where, f"unknown {alias.family} {name} '{value}'"
-                          f"{did_you_mean(value, known)}")
+                          f"{did_you_mean(value, known)}", path=path)
 
 
 @rule("M006", "timestamp-folder-format", scope="experiment")
@@ -133,7 +143,7 @@ def timestamp_folder_format(exp: ExperimentContext) -> Iterator[Problem]:
     Passes: `2023-09-12.12-35-19.934300`, `2023-09-12.12-35-19.934300.1`
     """
     for ts in exp.folder.timestamps:
-        if not TIMESTAMP.match(ts.name):
+        if not TIMESTAMP.fullmatch(ts.name):
             yield Problem((), f"folder '{ts.name}' is not a timestamp "
                           "(YYYY-MM-DD.HH-MM-SS.ffffff)", path=ts.relpath + "/")
 
@@ -186,9 +196,12 @@ def tags_extra(exp: ExperimentContext) -> Iterator[Problem]:
     pair = _tags(exp)
     if pair is None:
         return
-    tags, expected = pair
+    _, expected = pair
     counts: dict[str, int] = defaultdict(int)
-    for index, tag in enumerate(tags):
+    # Index the meta's own list: a non-text tag (reported by M010) still takes a place in it.
+    for index, tag in enumerate((exp.meta or {}).get("tags", [])):
+        if not isinstance(tag, str):
+            continue
         counts[tag] += 1
         if counts[tag] == 2:
             yield Problem(("tags", index), f"tag '{tag}' is repeated")
@@ -247,7 +260,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-UID = re.compile(r"^[0-9a-f]{16}$")
+UID = re.compile(r"[0-9a-f]{16}")  # matched with fullmatch: no trailing newline
 
 
 @rule("M004", "uid-format", scope="experiment")
@@ -261,7 +274,7 @@ def uid_format(exp: ExperimentContext) -> Iterator[Problem]:
     Passes: `"uid": "4a5edcc2e67f4451"`
     """
     uid = (exp.meta or {}).get("uid")
-    if isinstance(uid, str) and not UID.match(uid):
+    if isinstance(uid, str) and not UID.fullmatch(uid):
         yield Problem(("uid",), f"uid '{uid}' is not 16 lowercase hexadecimal digits")
 
 

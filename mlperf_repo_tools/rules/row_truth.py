@@ -89,6 +89,8 @@ def scenario_not_in_suite(row: dict[str, Any], ctx: RowContext) -> Iterator[Prob
                       f"{row.get('version')}")
         return
     scenario = row.get("Scenario")
+    if not isinstance(scenario, str):
+        return  # a missing or malformed scenario is the schema rule's finding
     allowed = sorted({s for scenarios in suites.values() for s in scenarios})
     if row.get("Division") in ("closed", "network") and scenario not in allowed:
         yield Problem(("Scenario",), f"{model} on a {system_type} system runs "
@@ -136,7 +138,7 @@ def chance_level_accuracy(row: dict[str, Any], ctx: RowContext) -> Iterator[Prob
     if ctx.vocab.family == "inference":
         chance = (ctx.vocab.model(str(row.get("MlperfModel"))) or {}).get("chance_accuracy")
     elif ctx.vocab.family == "tiny":
-        chance = ctx.vocab.data.get("chance_accuracy", {}).get(row.get("Benchmark"))
+        chance = ctx.vocab.data.get("chance_accuracy", {}).get(str(row.get("Benchmark")))
     else:
         return
     if chance is not None and accuracy <= CHANCE_FACTOR * chance:

@@ -12,6 +12,11 @@ from mlperf_repo_tools.rules import rule
 from mlperf_repo_tools.vocabulary import POWER_UNITS
 
 
+def _is_power_unit(value: Any) -> bool:
+    """A power unit; any other value, including a list or object (unhashable), is not."""
+    return isinstance(value, str) and value in POWER_UNITS
+
+
 def _inference(ctx: RowContext) -> bool:
     return ctx.vocab is not None and ctx.vocab.family == "inference" and ctx.round is not None
 
@@ -59,7 +64,7 @@ def power_unit_mismatch(row: dict[str, Any], ctx: RowContext) -> Iterator[Proble
     Fails: `{"Scenario": "SingleStream", "Result_Power_Units": "Watts"}`
     Passes: `{"Scenario": "SingleStream", "Result_Power_Units": "millijoules"}`
     """
-    if not _inference(ctx) or not ("Result_Power" in row or row.get("Units") in POWER_UNITS):
+    if not _inference(ctx) or not ("Result_Power" in row or _is_power_unit(row.get("Units"))):
         return
     unit = power_unit(row)
     scenario = row.get("Scenario")
@@ -89,6 +94,6 @@ def power_unit_in_result_units(row: dict[str, Any], ctx: RowContext) -> Iterator
     "Result_Power_Units": "Watts"}`
     """
     units = row.get("Result_Units")
-    if ctx.vocab is not None and ctx.vocab.family == "inference" and units in POWER_UNITS:
+    if ctx.vocab is not None and ctx.vocab.family == "inference" and _is_power_unit(units):
         yield Problem(("Result_Units",), f"Result_Units is the power unit '{units}': a power "
                       "row split from its performance row")

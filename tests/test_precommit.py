@@ -1,0 +1,129 @@
+"""The real pre-commit framework, run on a temporary results repository that uses this project
+as a hook repository (the configuration is the README's contributor snippet, pointed at a
+committed copy of this checkout): a clean commit passes, a bad meta fails with the finding.
+
+pre-commit installs the hook the way users get it, with pip into its own environment; that
+needs a package index (on this machine, the local mirror pip is configured with).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from builders import INFERENCE_ALIAS, dump, inference_row, meta_rel, with_aggregates, write_repo
+from readme_snippets import readme_snippet
+from ruamel.yaml import YAML
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
+# The hooks of the README's configuration that these cases exercise. The fixer hooks
+# (mlperf-repo-fix-tags, mlperf-repo-fix-derive) join with their own cases in CASES below.
+HOOKS_UNDER_TEST = {"mlperf-repo-lint"}
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+pytestmark = pytest.mark.skipif(not PRE_COMMIT.is_file() or shutil.which("git") is None,
+                                reason="needs git and pre-commit (pip install -e '.[test]')")
+
+
+def git(folder: Path, *args: str, env: dict[str, str] | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV, **(env or {})}, check=check)
+
+
+@pytest.fixture(scope="module")
+def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A committed copy of this checkout (its working tree, uncommitted files included), as
+    pre-commit needs a git repository and a revision to install hooks from."""
+    copy = tmp_path_factory.mktemp("hook-repo") / "mlperf-repo-tools"
+    listed = git(PROJECT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, listed.stdout.split("\0")):
+        source = PROJECT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    git(copy, "init", "-q")
+    git(copy, "add", "-A")
+    git(copy, "commit", "-qm", "snapshot of the working tree")
+    return copy, git(copy, "rev-parse", "HEAD").stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def results_repository(root: Path, hook_repository: tuple[Path, str]) -> Path:
+    write_repo(root, with_aggregates({INFERENCE_ALIAS: [inference_row()]}))
+    config = YAML(typ="safe").load(readme_snippet("pre-commit-config"))
+    hooks = [h for h in config["repos"][0]["hooks"] if h["id"] in HOOKS_UNDER_TEST]
+    config["repos"][0].update(repo=str(hook_repository[0]), rev=hook_repository[1], hooks=hooks)
+    with (root / ".pre-commit-config.yaml").open("w") as handle:
+        YAML().dump(config, handle)
+    git(root, "init", "-q")
+    return root
+
+
+@dataclass
+class HookCase:
+    """A change to a clean, committed results repository and what the next commit shows."""
+
+    name: str
+    change: Callable[[Path], None]
+    passes: bool
+    output: list[str]
+
+
+def drop_inference_tag(root: Path) -> None:
+    path = root / meta_rel(INFERENCE_ALIAS)
+    meta = json.loads(path.read_text())
+    meta["tags"].remove("inference")
+    path.write_text(dump(meta))
+
+
+def touch_readme(root: Path) -> None:
+    (root / "README.md").write_text("not a file of the format\n")
+
+
+CASES = [
+    HookCase("unrelated change", touch_readme, True, ["(no files to check)"]),
+    HookCase("bad meta", drop_inference_tag, False,
+             [f"{meta_rel(INFERENCE_ALIAS)}:", "M007 missing tag 'inference'"]),
+    # The fixer hooks (mlperf-repo-fix) add their cases here: the change, then a failing
+    # commit whose hook rewrote the file, then a passing second commit.
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_commit_through_pre_commit(case: HookCase, tmp_path: Path,
+                                   hook_repository: tuple[Path, str],
+                                   pre_commit_home: Path) -> None:
+    root = results_repository(tmp_path / "results", hook_repository)
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
+    installed = subprocess.run([str(PRE_COMMIT), "install"], cwd=root, capture_output=True,
+                               text=True, env={**os.environ, **GIT_ENV, **env}, check=False)
+    assert installed.returncode == 0, installed.stderr
+    git(root, "add", "-A")
+    first = git(root, "commit", "-m", "clean results", env=env, check=False)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert re.search(r"^mlperf-repo-lint\.+Passed$", first.stdout + first.stderr, re.MULTILINE)
+    head = git(root, "rev-parse", "HEAD").stdout
+    case.change(root)
+    git(root, "add", "-A")
+    second = git(root, "commit", "-m", case.name, env=env, check=False)
+    output = second.stdout + second.stderr
+    assert (second.returncode == 0) == case.passes, output
+    for expected in case.output:
+        assert expected in output, output
+    assert (git(root, "rev-parse", "HEAD").stdout == head) != case.passes
