@@ -160,7 +160,7 @@ def _run(paths: list[Path], options: LintOptions) -> int:
     from mlperf_repo_tools.engine import Linter
     from mlperf_repo_tools.reporting.progress import ProgressBar
 
-    config = _load_config(paths, options.config)
+    config = load_run_config(paths, options.config)
     entries = _read_baseline(options.baseline)
     if options.since is not None:
         paths = _changed_paths(paths, options.since)
@@ -179,7 +179,7 @@ def _run(paths: list[Path], options: LintOptions) -> int:
     return _report(result, entries, options)
 
 
-def _load_config(paths: list[Path], explicit: Path | None) -> Config:
+def load_run_config(paths: list[Path], explicit: Path | None) -> Config:
     from mlperf_repo_tools.config import ConfigError, load_config
     from mlperf_repo_tools.discovery import find_root
 

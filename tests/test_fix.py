@@ -451,3 +451,13 @@ def test_lint_and_fix_agree_after_a_mixed_repair(tmp_path: Path) -> None:
     assert run_fix(tmp_path)[0] == 1
     assert lint(tmp_path) == []
     assert run_fix(tmp_path)[0] == 0
+
+
+def test_repository_configuration_applies_to_fixes(tmp_path: Path) -> None:
+    repo(tmp_path, [merged(), merged()])
+    (tmp_path / ".mlperf-repo-tools.toml").write_text('ignore = ["R012"]\n')
+    assert run_fix(tmp_path)[0] == 0  # the duplicate is neither fixed nor reported
+    assert rows_of(tmp_path, POWER) == [merged(), merged()]
+    (tmp_path / ".mlperf-repo-tools.toml").write_text('ignore = ["R012"]\ncolour = 1\n')
+    code, _, err = run_fix(tmp_path)
+    assert code == 2 and "unknown key 'colour'" in err

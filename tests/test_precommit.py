@@ -1,6 +1,7 @@
 """The real pre-commit framework, run on a temporary results repository that uses this project
 as a hook repository (the configuration is the README's contributor snippet, pointed at a
-committed copy of this checkout): a clean commit passes, a bad meta fails with the finding.
+committed copy of this checkout): a clean commit passes, a bad meta fails with the finding,
+and a fixer hook rewrites the file, fails the commit, and lets the next one pass.
 
 pre-commit installs the hook the way users get it, with pip into its own environment; that
 needs a package index (on this machine, the local mirror pip is configured with).
@@ -25,9 +26,8 @@ from ruamel.yaml import YAML
 
 PROJECT = Path(__file__).resolve().parent.parent
 PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
-# The hooks of the README's configuration that these cases exercise. The fixer hooks
-# (mlperf-repo-fix-tags, mlperf-repo-fix-derive) join with their own cases in CASES below.
-HOOKS_UNDER_TEST = {"mlperf-repo-lint"}
+# The hooks of the README's configuration that these cases exercise.
+HOOKS_UNDER_TEST = {"mlperf-repo-lint", "mlperf-repo-fix-tags", "mlperf-repo-fix-derive"}
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -100,8 +100,6 @@ CASES = [
     HookCase("unrelated change", touch_readme, True, ["(no files to check)"]),
     HookCase("bad meta", drop_inference_tag, False,
              [f"{meta_rel(INFERENCE_ALIAS)}:", "M007 missing tag 'inference'"]),
-    # The fixer hooks (mlperf-repo-fix) add their cases here: the change, then a failing
-    # commit whose hook rewrote the file, then a passing second commit.
 ]
 
 
@@ -127,3 +125,40 @@ def test_commit_through_pre_commit(case: HookCase, tmp_path: Path,
     for expected in case.output:
         assert expected in output, output
     assert (git(root, "rev-parse", "HEAD").stdout == head) != case.passes
+
+
+def wrong_accuracy(root: Path) -> None:
+    path = root / "experiment" / INFERENCE_ALIAS
+    result = next(path.glob("*/cm-result.json"))
+    rows = json.loads(result.read_text())
+    rows[0]["Accuracy_div_100"] = 0.5
+    result.write_text(dump(rows))
+
+
+@pytest.mark.parametrize(("change", "hook", "expected"), [
+    (drop_inference_tag, "mlperf-repo-fix tags", '"inference"'),
+    (wrong_accuracy, "mlperf-repo-fix derived metrics", '"Accuracy_div_100": 0.7605'),
+], ids=["tags", "derive"])
+def test_fixer_hook_rewrites_then_the_next_commit_passes(
+        change: Callable[[Path], None], hook: str, expected: str, tmp_path: Path,
+        hook_repository: tuple[Path, str], pre_commit_home: Path) -> None:
+    root = results_repository(tmp_path / "results", hook_repository)
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
+    installed = subprocess.run([str(PRE_COMMIT), "install"], cwd=root, capture_output=True,
+                               text=True, env={**os.environ, **GIT_ENV, **env}, check=False)
+    assert installed.returncode == 0, installed.stderr
+    git(root, "add", "-A")
+    assert git(root, "commit", "-m", "clean", env=env, check=False).returncode == 0
+    change(root)
+    touch_readme(root)  # something else in the commit, so the fixed one is not empty
+    git(root, "add", "-A")
+    failed = git(root, "commit", "-m", "broken", env=env, check=False)
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0, output
+    assert re.search(rf"^{re.escape(hook)}\.+Failed$", output, re.MULTILINE), output
+    assert "files were modified by this hook" in output
+    assert expected in git(root, "diff").stdout  # the fix, left unstaged for review
+    git(root, "add", "-A")
+    second = git(root, "commit", "-m", "fixed", env=env, check=False)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert git(root, "status", "--porcelain").stdout == ""

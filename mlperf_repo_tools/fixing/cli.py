@@ -37,36 +37,54 @@ def _codes(values: tuple[str, ...]) -> list[str]:
               help="Only fixes (and findings) of these rule codes, prefixes or names.")
 @click.option("--ignore", multiple=True, metavar="CODES",
               help="Skip fixes (and findings) of these rule codes, prefixes or names.")
-@click.option("--output-format", type=click.Choice(["text", "json", "sarif"]), default="text",
-              show_default=True, help="How the remaining findings are written to stdout.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Read the configuration from FILE instead of the repository's "
+                   ".mlperf-repo-tools.toml or pyproject.toml.")
+@click.option("--output-format", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True,
+              help="How the remaining findings are written to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not list the remaining findings.")
 @click.option("-v", "--verbose", is_flag=True, help="Show diagnostics on stderr.")
 @click.version_option(__version__, prog_name="mlperf-repo-fix")
 def fix_command(paths: tuple[Path, ...], derive: bool, dry_run: bool, unsafe: bool,
-                select: tuple[str, ...], ignore: tuple[str, ...], output_format: str,
-                quiet: bool, verbose: bool) -> None:
+                select: tuple[str, ...], ignore: tuple[str, ...], config_path: Path | None,
+                output_format: str, quiet: bool, verbose: bool) -> None:
     """Fix an MLPerf results repository in CM format (default: the current folder), or the
     given files of one: tags, duplicate rows, split power rows, derived metrics, aggregates;
     with --unsafe-fixes also misspelt experiments, placeholders, links, case and units."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    sys.exit(_fix(list(paths) or [Path(".")], derive, dry_run, unsafe, _codes(select),
-                  _codes(ignore), output_format, quiet))
+    try:
+        code = _fix(list(paths) or [Path(".")], derive, dry_run, unsafe, _codes(select),
+                    _codes(ignore), config_path, output_format, quiet)
+    except Exception as exc:  # an internal error must not end in a bare traceback
+        logging.getLogger(__name__).debug("internal error", exc_info=True)
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+                   err=True)
+        code = EXIT_ERROR
+    sys.exit(code)
 
 
 def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: list[str],
-         ignore: list[str], output_format: str, quiet: bool) -> int:
+         ignore: list[str], config_path: Path | None, output_format: str, quiet: bool) -> int:
+    from mlperf_repo_tools.cli import UsageProblem, load_run_config
     from mlperf_repo_tools.discovery import DiscoveryError
-    from mlperf_repo_tools.engine import SelectionError, lint_paths, select_rules
+    from mlperf_repo_tools.engine import Linter, SelectionError
     from mlperf_repo_tools.fixing.runner import FixError, FixOptions, fix_paths
     from mlperf_repo_tools.reporting import REPORTERS
+    from mlperf_repo_tools.vocabulary import extend_vocabularies
 
     try:
-        chosen = select_rules(select, ignore)
+        config = load_run_config(paths, config_path)
+        chosen = config.rules(select, ignore)
         options = FixOptions(unsafe=unsafe, derive_only=derive, dry_run=dry_run,
                              selected=chosen.__contains__)
-        report = fix_paths(paths, options)
-    except (DiscoveryError, SelectionError, FixError) as exc:
+        extend_vocabularies(config.vocabulary)
+        try:
+            report = fix_paths(paths, options)
+        finally:
+            extend_vocabularies({})
+    except (DiscoveryError, SelectionError, FixError, UsageProblem) as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_ERROR
     for text in report.diffs:
@@ -81,11 +99,8 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
         return EXIT_CHANGED if changed else EXIT_CLEAN
     remaining = [p for p in paths if p.exists() or p.is_symlink()]
     if derive:  # report what --derive is about, not every other rule
-        select = [c for c in chosen if c in DERIVE_CODES]
-        if not select:
-            remaining = []
-    result = lint_paths(remaining, select, ignore) if remaining else None
-    findings = result.findings if result else []
+        chosen = {c: r for c, r in chosen.items() if c in DERIVE_CODES}
+    findings = Linter(chosen, config).run(remaining).findings if remaining and chosen else []
     if findings and not quiet:
         click.echo(REPORTERS[output_format](findings), nl=False)
     click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} remain", err=True)
