@@ -82,3 +82,24 @@ def test_maintainer_release_run(tmp_path: Path) -> None:
     report = json.loads((root / "mlperf-repo-lint.sarif").read_text())
     assert len(report["runs"][0]["results"]) == sum(
         int(line.split()[0]) for line in counts.stdout.splitlines())
+
+
+def test_maintainer_fix_run(tmp_path: Path) -> None:
+    root = tmp_path / "results"
+    shutil.copytree(PROJECT / "examples" / "sample-results", root)
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep
+           + os.environ["PATH"]}
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    def sh(line: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-c", line], cwd=root, capture_output=True, text=True,
+                              env=env, check=False)
+
+    review, apply, check = shell_lines(readme_snippet("release-fix"))
+    assert sh(review).returncode == 1
+    diff = (root / "fixes.diff").read_text()
+    assert diff.startswith("--- a/experiment/") and "+    \"Inference_per_Joule\": " in diff
+    (root / "fixes.diff").unlink()
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    assert sh(apply).returncode == 1  # it changed files (and unfixable findings remain)
+    assert (sh(check).returncode, sh(check).stdout) == (0, "")
