@@ -149,6 +149,9 @@ def _lint(paths: list[Path], options: LintOptions) -> int:
     except (DiscoveryError, SelectionError, UsageProblem) as exc:
         click.echo(f"error: {exc}", err=True)
         return EXIT_ERROR
+    except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
+        _silence_stdout()
+        return EXIT_ERROR
     except Exception as exc:  # an internal error must not end in a bare traceback
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)",
@@ -301,3 +304,11 @@ def _summary_line(findings: list[Finding], totals: RunTotals) -> None:
 
 def lint_main() -> None:
     lint_command(prog_name="mlperf-repo-lint")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush raises no second error."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

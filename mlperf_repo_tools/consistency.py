@@ -47,16 +47,17 @@ class LoadedRow:
     def content_without_uid(self) -> bytes:
         return _digest({k: v for k, v in self.data.items() if k != "uid"})
 
-    @property
+    # Cached: the checks ask each row these many times, and lint never changes a row.
+    @cached_property
     def is_power(self) -> bool:
         return is_power_row(self.data)
 
-    @property
+    @cached_property
     def pair_key(self) -> tuple[Any, ...]:
         """Rows of one result share it: its power row pairs with its performance row."""
         return pair_key(self.data)
 
-    @property
+    @cached_property
     def identity(self) -> tuple[Any, ...]:
         """What names one result: two rows with the same identity must be equal."""
         return row_identity(self.data, self.file.experiment.folder_alias.family)
@@ -81,7 +82,7 @@ _IDENTITY_KEYS = {
 def scalar(value: Any) -> Any:
     """A value usable in a grouping key: itself if hashable, else its canonical JSON (a list
     where a string belongs is a schema finding, and must not stop the other checks)."""
-    if value is None or isinstance(value, str | int | float | bool):
+    if type(value) is str or value is None or isinstance(value, int | float):
         return value
     return json.dumps(value, sort_keys=True)
 

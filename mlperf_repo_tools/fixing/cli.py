@@ -57,6 +57,9 @@ def fix_command(paths: tuple[Path, ...], derive: bool, dry_run: bool, unsafe: bo
     try:
         code = _fix(list(paths) or [Path(".")], derive, dry_run, unsafe, _codes(select),
                     _codes(ignore), config_path, output_format, quiet)
+    except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
+        _silence_stdout()
+        code = EXIT_ERROR
     except Exception as exc:  # an internal error must not end in a bare traceback
         logging.getLogger(__name__).debug("internal error", exc_info=True)
         click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)",
@@ -128,3 +131,11 @@ def _summarise(report: object, dry_run: bool) -> None:
 
 def fix_main() -> None:
     fix_command(prog_name="mlperf-repo-fix")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush raises no second error."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
