@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -40,8 +40,9 @@ class LoadedRow:
 
     @cached_property
     def content(self) -> bytes:
-        """A digest of the row's canonical JSON: equal digests mean equal rows."""
-        return _digest(self.data)
+        """A digest of the row's canonical JSON: equal digests mean equal rows. (The digest of
+        everything but the uid, then the uid: one serialization serves both.)"""
+        return self.content_without_uid + json.dumps(self.data.get("uid")).encode()
 
     @cached_property
     def content_without_uid(self) -> bytes:
@@ -101,6 +102,17 @@ def row_identity(row: dict[str, Any], family: str | None) -> tuple[Any, ...]:
     return tuple(json.dumps(row.get(k), sort_keys=True) for k in keys)
 
 
+def distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
+    """The rows with exact duplicates (same uid, same content) left out."""
+    seen: set[bytes] = set()
+    result = []
+    for row in rows:
+        if row.content not in seen:
+            seen.add(row.content)
+            result.append(row)
+    return result
+
+
 def _digest(value: Any) -> bytes:
     text = json.dumps(value, sort_keys=True)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
@@ -128,6 +140,7 @@ class RepositoryRows:
     files: list[LoadedFile] = field(default_factory=list)
     experiments: list[ExperimentContext] = field(default_factory=list)
     _strings: dict[str, str] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)  # groupings shared by several checks
 
     def add(self, experiment: ExperimentContext, document: Document) -> None:
         loaded = LoadedFile(experiment, document)
@@ -151,6 +164,15 @@ class RepositoryRows:
         for loaded in self.files:
             groups[loaded.experiment.folder.name].extend(loaded.rows)
         return groups
+
+    def distinct_by_experiment(self) -> dict[str, list[LoadedRow]]:
+        """Per experiment, its rows with exact copies (same uid, same content) left out.
+        Computed once: several checks group these, and no file is added once they run."""
+        if "distinct" not in self.memo:
+            self.memo["distinct"] = {name: distinct(rows)
+                                     for name, rows in self.by_experiment().items()}
+        result: dict[str, list[LoadedRow]] = self.memo["distinct"]
+        return result
 
     def twin_groups(self) -> dict[str, tuple[list[str], list[str]]]:
         """For each twin key: the aggregate experiment names and the per-version ones, among

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, scalar, twin_key
+from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, distinct, scalar, twin_key
 from mlperf_repo_tools.derived import power_unit
 from mlperf_repo_tools.findings import Problem, Severity
 from mlperf_repo_tools.rules import rule
@@ -18,26 +18,20 @@ def _at(row: LoadedRow, message: str, others: Iterable[tuple[LoadedRow, str]] = 
                    related=[(o.relpath, (o.index,), note) for o, note in others])
 
 
-def _distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
-    """The rows with exact duplicates (same uid, same content) left out."""
-    seen: set[bytes] = set()
-    result = []
-    for row in rows:
-        if row.content not in seen:
-            seen.add(row.content)
-            result.append(row)
-    return result
-
-
-def _pairs(rows: RepositoryRows) -> Iterator[tuple[list[LoadedRow], list[LoadedRow]]]:
+def _pairs(rows: RepositoryRows) -> list[tuple[list[LoadedRow], list[LoadedRow]]]:
     """Per experiment and result (version, Location, scenario): its distinct performance rows
-    and its distinct power rows."""
-    for experiment_rows in rows.by_experiment().values():
-        groups: dict[tuple[Any, ...], list[LoadedRow]] = defaultdict(list)
-        for row in _distinct(experiment_rows):
-            groups[row.pair_key].append(row)
-        for group in groups.values():
-            yield [r for r in group if not r.is_power], [r for r in group if r.is_power]
+    and its distinct power rows. Computed once for the four checks that use it."""
+    if "pairs" not in rows.memo:
+        pairs: list[tuple[list[LoadedRow], list[LoadedRow]]] = []
+        for experiment_rows in rows.distinct_by_experiment().values():
+            groups: dict[tuple[Any, ...], list[LoadedRow]] = defaultdict(list)
+            for row in experiment_rows:
+                groups[row.pair_key].append(row)
+            pairs.extend(([r for r in group if not r.is_power], [r for r in group if r.is_power])
+                         for group in groups.values())
+        rows.memo["pairs"] = pairs
+    result: list[tuple[list[LoadedRow], list[LoadedRow]]] = rows.memo["pairs"]
+    return result
 
 
 def _by_content(rows: list[LoadedRow]) -> list[LoadedRow]:
@@ -153,9 +147,9 @@ def identity_conflict(rows: RepositoryRows) -> Iterator[Problem]:
     2399.0.
     Passes: one row per result.
     """
-    for experiment_rows in rows.by_experiment().values():
+    for experiment_rows in rows.distinct_by_experiment().values():
         groups: dict[tuple[Any, ...], list[LoadedRow]] = defaultdict(list)
-        for row in _distinct(experiment_rows):
+        for row in experiment_rows:
             groups[row.identity].append(row)
         for group in groups.values():
             variants = _by_content(group)
@@ -181,7 +175,7 @@ def duplicate_except_uid(rows: RepositoryRows) -> Iterator[Problem]:
     """
     for loaded in rows.files:
         groups: dict[bytes, list[LoadedRow]] = defaultdict(list)
-        for row in _distinct(loaded.rows):
+        for row in distinct(loaded.rows):
             groups[row.content_without_uid].append(row)
         for group in groups.values():
             for other in group[1:]:
@@ -220,7 +214,7 @@ def uid_reuse(rows: RepositoryRows) -> Iterator[Problem]:
         if row.uid is not None:
             by_uid[row.uid].append(row)
     for uid, group in by_uid.items():
-        group = _distinct(group)
+        group = distinct(group)
         if len(group) < 2:
             continue
         keys = {twin_key(r.file.experiment.folder.name) for r in group}
@@ -282,7 +276,7 @@ def aggregate_mismatch(rows: RepositoryRows) -> Iterator[Problem]:
     """
     for aggregate, versions in _aggregate_index(rows).values():
         by_uid: dict[str, LoadedRow] = {}
-        for row in _distinct(versions):
+        for row in distinct(versions):
             if row.uid is not None:
                 by_uid.setdefault(row.uid, row)
         for row in aggregate:
@@ -311,13 +305,13 @@ def aggregate_missing_twin(rows: RepositoryRows) -> Iterator[Problem]:
         aggregates_exist = groups.get(key, ([], []))[0]
         version_uids = {r.uid for r in versions}
         aggregate_uids = {r.uid for r in aggregate}
-        for row in _distinct(aggregate):
+        for row in distinct(aggregate):
             if row.uid not in version_uids:
                 yield _at(row, "aggregate row has no per-version twin with its uid")
         if not aggregate:
             yield from _no_aggregate_rows(key, aggregates_exist, versions)
             continue
-        for row in _distinct(versions):
+        for row in distinct(versions):
             if row.uid not in aggregate_uids:
                 yield _at(row, f"per-version row is missing from the aggregate {key}")
 
@@ -329,7 +323,7 @@ def _no_aggregate_rows(key: str, aggregates: list[str], versions: list[LoadedRow
         f"there is no aggregate experiment {key}"
     first_rows: dict[str, LoadedRow] = {}
     counts: dict[str, int] = defaultdict(int)
-    for row in _distinct(versions):
+    for row in distinct(versions):
         first_rows.setdefault(row.relpath, row)
         counts[row.relpath] += 1
     for relpath in first_rows:
