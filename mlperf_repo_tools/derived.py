@@ -50,12 +50,14 @@ def inference_per_joule(row: dict[str, Any]) -> float | None:
             result = row.get("Result")
             if unit != "Watts" or not isinstance(result, (int, float)) or not is_number(result):
                 return None
-            return float(result / power)
-        if scenario in SAMPLES_PER_QUERY and unit in ENERGY_UNIT_SCALE:
-            return SAMPLES_PER_QUERY[scenario] * ENERGY_UNIT_SCALE[unit] / power
+            value = float(result / power)
+        elif scenario in SAMPLES_PER_QUERY and unit in ENERGY_UNIT_SCALE:
+            value = SAMPLES_PER_QUERY[scenario] * ENERGY_UNIT_SCALE[unit] / power
+        else:
+            return None
     except (OverflowError, ZeroDivisionError):
         return None
-    return None
+    return value if math.isfinite(value) else None  # JSON has no infinity to write
 
 
 def accuracy_fraction(row: dict[str, Any], vocab: Vocabulary | None) -> float | None:
@@ -68,7 +70,9 @@ def accuracy_fraction(row: dict[str, Any], vocab: Vocabulary | None) -> float | 
         return None
     try:
         if model.get("accuracy") == "fraction":
-            return round(float(accuracy), 5)
-        return round(accuracy / 100, 5)
+            value = round(float(accuracy), 5)
+        else:
+            value = round(accuracy / 100, 5)
     except OverflowError:
         return None
+    return value if math.isfinite(value) else None

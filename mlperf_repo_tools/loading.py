@@ -19,6 +19,8 @@ import os
 import re
 import stat
 import sys
+import weakref
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,8 +72,10 @@ class Document:
         if self.yaml_root is not None:
             return _locate_yaml(self.yaml_root, parts, at_key)
         if self.text is None and self._released:
-            self.text = read_text(self.path, self.relpath, None).text
-            self._released = False
+            index = _REREAD.index_of(self)
+            if index is None:
+                return (0, 0)
+            return index.locate(parts, at_key, self._is_flat_row(parts))
         if self.text is None:
             return (0, 0)
         if self._index is None:
@@ -94,6 +98,45 @@ class Document:
         if not line and self.text is not None:
             line, column = self.locate(parts)
         self.issues.append(LoadIssue(code, message, line, column, parts))
+
+
+class _RereadTexts:
+    """The texts of released documents read back to locate findings, with their position
+    indexes, kept while they fit a budget: findings that point into other files (twins,
+    aggregates) come in any order, and reading a 4 MB file back for each would dominate."""
+
+    def __init__(self, budget_chars: int) -> None:
+        self.budget = budget_chars
+        # by id of the document; the weak reference tells a reused id from the same document
+        self.held: OrderedDict[int, tuple[weakref.ref[Document], PositionIndex]] = (
+            OrderedDict())
+        self.size = 0
+
+    def index_of(self, doc: Document) -> PositionIndex | None:
+        entry = self.held.get(id(doc))
+        if entry is not None and entry[0]() is doc:
+            self.held.move_to_end(id(doc))
+            return entry[1]
+        text = read_text(doc.path, doc.relpath, None).text
+        if text is None:
+            return None
+        index = PositionIndex(text, doc.element_offsets)
+        self._drop(id(doc))
+        self.held[id(doc)] = (weakref.ref(doc), index)
+        self.size += len(text)
+        for key in [k for k, (ref, _) in self.held.items() if ref() is None]:
+            self._drop(key)
+        while self.size > self.budget and len(self.held) > 1:
+            self._drop(next(iter(self.held)))
+        return index
+
+    def _drop(self, key: int) -> None:
+        entry = self.held.pop(key, None)
+        if entry is not None:
+            self.size -= len(entry[1].text)
+
+
+_REREAD = _RereadTexts(budget_chars=24 * 2**20)
 
 
 class _Decoder(json.JSONDecoder):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -461,3 +462,150 @@ def test_repository_configuration_applies_to_fixes(tmp_path: Path) -> None:
     (tmp_path / ".mlperf-repo-tools.toml").write_text('ignore = ["R012"]\ncolour = 1\n')
     code, _, err = run_fix(tmp_path)
     assert code == 2 and "unknown key 'colour'" in err
+
+
+# --- regressions found by trying to break the fixer ------------------------------------------
+
+
+def test_no_infinite_derived_value_is_written(tmp_path: Path) -> None:
+    row = perf(Result_Power=1e-320, Result_Power_Units="Watts")
+    repo(tmp_path, [row])
+    before = result_file(tmp_path, POWER).read_text()
+    run_fix(tmp_path, "--derive")
+    assert result_file(tmp_path, POWER).read_text() == before
+    assert "Infinity" not in result_file(tmp_path, POWER).read_text()
+
+
+def test_lone_surrogate_is_written_escaped(tmp_path: Path) -> None:
+    plain = merged() | {"notes": "café"}
+    linked = plain | {"_reproducibility_report": "https://example.org/\ud800"}
+    write_repo(tmp_path, {POWER: [linked], AGGREGATE: [plain]})
+    aggregate = result_file(tmp_path, AGGREGATE)
+    aggregate.write_text(json.dumps([plain], indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    code, _, err = run_fix(tmp_path)
+    assert code == 1 and "internal error" not in err
+    assert '"https://example.org/\\ud800"' in aggregate.read_text()
+    assert "café" in aggregate.read_text()  # the rest keeps its raw non-ASCII text
+
+
+def test_ambiguous_power_keeps_the_stored_perf_per_watt(tmp_path: Path) -> None:
+    row = perf(Inference_per_Joule=1250.5 / 41.3)
+    rows = [row, power(watts=41.3), power("8a8a8a8a8a8a8a8a", watts=45.0)]
+    repo(tmp_path, rows)
+    run_fix(tmp_path)
+    assert rows_of(tmp_path, POWER) == rows
+
+
+def test_yaml_meta_keeps_tag_comments_line_endings_and_long_lines(tmp_path: Path) -> None:
+    write_repo(tmp_path, with_aggregates({POWER: [merged()]}), metas={POWER: None})
+    tags = tags_for(POWER)
+    long_note = "x" * 120
+    lines = ["# meta", f"alias: {POWER}", "automation_alias: experiment",
+             "automation_uid: a0a2d123ef064bcb", "tags:",
+             *(f"  - {t}   # c{i}" for i, t in enumerate(reversed(tags[:-2]))),
+             "  - custom  # keep me", "  # end of tags", "", "uid: 00000000000000a1",
+             f"note: {long_note}", ""]
+    meta_path = tmp_path / "experiment" / POWER / "_cm.yaml"
+    meta_path.write_bytes("\r\n".join(lines).encode())
+    run_fix(tmp_path)
+    expected = [*lines[:5], *(f"  - {t}   # c{len(tags) - 3 - i}" for i, t in
+                              enumerate(tags[:-2])),
+                "  - inference", "  - power", *lines[5 + len(tags) - 2:]]
+    assert meta_path.read_bytes().decode() == "\r\n".join(expected)
+
+
+def test_tags_that_are_not_text_are_kept(tmp_path: Path) -> None:
+    odd = [1, True, None, {"a": 1}, [2], 1.0, "x"]
+    meta = meta_for(POWER, "00000000000000a1", tags=[*tags_for(POWER)[:-1], *odd, 1])
+    write_repo(tmp_path, with_aggregates({POWER: [merged()]}), metas={POWER: meta})
+    run_fix(tmp_path)
+    fixed = json.loads((tmp_path / "experiment" / POWER / "_cm.json").read_text())
+    assert fixed["tags"] == [*tags_for(POWER), *odd]
+
+
+@pytest.mark.parametrize("alias", [
+    INFERENCE_ALIAS.replace("v4.0", "v4.2"),  # a round the vocabulary does not know yet
+    INFERENCE_ALIAS.replace("image-classification", "graph-classification"),  # another task
+])
+def test_unknown_parts_that_are_not_typos_are_left_alone(tmp_path: Path, alias: str) -> None:
+    write_repo(tmp_path, {alias: [perf() | {"has_power": False}],
+                          INFERENCE_ALIAS: [perf("5b5b5b5b5b5b5b5b") | {"has_power": False}]})
+    run_fix(tmp_path, "--unsafe-fixes")
+    assert (tmp_path / "experiment" / alias / "_cm.json").is_file()
+
+
+@pytest.mark.parametrize("extra", ["meta-key", "other-file"])
+def test_typo_merge_refused_when_something_would_be_lost(tmp_path: Path, extra: str) -> None:
+    typo = INFERENCE_ALIAS.replace("image-classification", "image-clasification")
+    metas: dict[str, Any] = {}
+    if extra == "meta-key":
+        metas[typo] = meta_for(typo, "00000000000000b1", owner="someone")
+    write_repo(tmp_path, {INFERENCE_ALIAS: [perf() | {"has_power": False}],
+                          typo: [perf("5b5b5b5b5b5b5b5b") | {"has_power": False}]}, metas=metas)
+    if extra == "other-file":
+        (tmp_path / "experiment" / typo / "README.md").write_text("notes\n")
+    code, _, err = run_fix(tmp_path, "--unsafe-fixes")
+    assert code == 1 and "not merged into" in err
+    assert (tmp_path / "experiment" / typo / TS / "cm-result.json").is_file()
+
+
+def test_typo_whose_correction_is_a_file_is_reported_not_a_crash(tmp_path: Path) -> None:
+    typo = INFERENCE_ALIAS.replace("image-classification", "image-clasification")
+    write_repo(tmp_path, {typo: [perf() | {"has_power": False}]})
+    (tmp_path / "experiment" / INFERENCE_ALIAS).write_text("not a folder\n")
+    code, _, err = run_fix(tmp_path, "--unsafe-fixes")
+    assert code == 1 and "is not an experiment folder" in err
+
+
+def test_rename_updates_the_alias_in_every_meta(tmp_path: Path) -> None:
+    typo = INFERENCE_ALIAS.replace("image-classification", "image-clasification")
+    json_meta = {"alias": typo, "automation_alias": "experiment",
+                 "automation_uid": "a0a2d123ef064bcb", "uid": "00000000000000b1"}
+    write_repo(tmp_path, {typo: [perf() | {"has_power": False}]}, metas={typo: json_meta})
+    folder = tmp_path / "experiment" / typo
+    (folder / "_cm.yaml").write_text(f"alias: {typo}\ntags:\n- mlperf\n")
+    run_fix(tmp_path, "--unsafe-fixes")
+    fixed = tmp_path / "experiment" / INFERENCE_ALIAS
+    assert json.loads((fixed / "_cm.json").read_text())["alias"] == INFERENCE_ALIAS
+    assert (fixed / "_cm.yaml").read_text().startswith(f"alias: {INFERENCE_ALIAS}\ntags:\n")
+
+
+def test_ignoring_one_rule_of_a_fix_stops_the_fix(tmp_path: Path) -> None:
+    repo(tmp_path, [perf(), power()])
+    run_fix(tmp_path, "--ignore", "X002")
+    assert rows_of(tmp_path, POWER) == [perf(), power()]
+
+
+def test_path_through_a_link_into_another_repository_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    repo(other, [merged(), merged()])
+    root = tmp_path / "repo"
+    write_repo(root, {POWER: None, AGGREGATE: [merged()]})
+    (root / "experiment" / POWER / TS).symlink_to(other / "experiment" / POWER / TS)
+    before = result_file(other, POWER).read_text()
+    code, _, err = run_fix(root / "experiment" / POWER / TS / "cm-result.json")
+    assert code == 2 and "symbolic link leads out of the repository" in err
+    assert result_file(other, POWER).read_text() == before
+
+
+def test_diff_of_a_file_with_unusual_line_separators_applies(tmp_path: Path) -> None:
+    row = merged() | {"notes": "a\u2028b\rc", "Accuracy_div_100": 0.5}
+    text = json.dumps([row], indent=2, sort_keys=True, ensure_ascii=False)  # no final newline
+    write_repo(tmp_path, {POWER: text, AGGREGATE: [merged() | {"notes": "a\u2028b\rc"}]})
+    _, diff, _ = run_fix(tmp_path, "--diff")
+    applied = subprocess.run(["patch", "-p1", "-s"], input=diff.encode(), cwd=tmp_path,
+                             capture_output=True, check=False)
+    assert applied.returncode == 0, applied.stderr
+    assert rows_of(tmp_path, POWER)[0]["Accuracy_div_100"] == 0.7605
+    assert run_fix(tmp_path, "--diff")[0] == 0
+
+
+def test_new_nested_value_in_a_crlf_file_uses_crlf(tmp_path: Path) -> None:
+    meta = meta_for(POWER, "00000000000000a1", tags=tags_for(POWER)[:-1])
+    write_repo(tmp_path, with_aggregates({POWER: [merged()]}), metas={POWER: meta})
+    path = tmp_path / "experiment" / POWER / "_cm.json"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    run_fix(tmp_path)
+    data = path.read_bytes()
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert json.loads(data)["tags"] == tags_for(POWER)

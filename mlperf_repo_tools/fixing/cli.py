@@ -72,7 +72,7 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
          ignore: list[str], config_path: Path | None, output_format: str, quiet: bool) -> int:
     from mlperf_repo_tools.cli import UsageProblem, load_run_config
     from mlperf_repo_tools.discovery import DiscoveryError
-    from mlperf_repo_tools.engine import Linter, SelectionError
+    from mlperf_repo_tools.engine import Linter, SelectionError, select_rules
     from mlperf_repo_tools.fixing.runner import FixError, FixOptions, fix_paths
     from mlperf_repo_tools.reporting import REPORTERS
     from mlperf_repo_tools.vocabulary import extend_vocabularies
@@ -80,8 +80,10 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
     try:
         config = load_run_config(paths, config_path)
         chosen = config.rules(select, ignore)
+        kept = select_rules((), [*config.ignore, *ignore])
         options = FixOptions(unsafe=unsafe, derive_only=derive, dry_run=dry_run,
-                             selected=chosen.__contains__)
+                             selected=chosen.__contains__,
+                             ignored=lambda code: code not in kept)
         extend_vocabularies(config.vocabulary)
         try:
             report = fix_paths(paths, options)
@@ -101,6 +103,7 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
     if dry_run:
         return EXIT_CHANGED if changed else EXIT_CLEAN
     remaining = [p for p in paths if p.exists() or p.is_symlink()]
+    remaining += report.moved_to
     if derive:  # report what --derive is about, not every other rule
         chosen = {c: r for c, r in chosen.items() if c in DERIVE_CODES}
     findings = Linter(chosen, config).run(remaining).findings if remaining and chosen else []
@@ -115,6 +118,8 @@ def _summarise(report: object, dry_run: bool) -> None:
 
     assert isinstance(report, FixReport)
     verb = "would fix" if dry_run else "fixed"
+    for message in report.skipped:
+        click.echo(message, err=True)
     for move in report.moves:
         how = "merged into" if move.merged else "renamed to"
         click.echo(f"{move.experiment}: {'would be ' if dry_run else ''}{how} {move.corrected} "

@@ -39,15 +39,31 @@ class Style:
     key_separator: str  # ': ' or ':'
     ensure_ascii: bool
     sorted_keys: bool
+    newline: str = "\n"
 
     def dumps(self, value: Any, level: int) -> str:
         """``value`` serialized as it would sit at nesting ``level`` of this file."""
+        text = self._dumps(value, self.ensure_ascii)
+        if not self.ensure_ascii and _unencodable(text):
+            text = self._dumps(value, True)  # a lone surrogate can only be written escaped
         if self.indent is None:
-            return json.dumps(value, ensure_ascii=self.ensure_ascii,
+            return text
+        return text.replace("\n", self.newline + self.indent * level)
+
+    def _dumps(self, value: Any, ensure_ascii: bool) -> str:
+        if self.indent is None:
+            return json.dumps(value, ensure_ascii=ensure_ascii,
                               separators=(self.item_separator, self.key_separator))
-        text = json.dumps(value, ensure_ascii=self.ensure_ascii, indent=self.indent,
+        return json.dumps(value, ensure_ascii=ensure_ascii, indent=self.indent,
                           separators=(",", self.key_separator), sort_keys=self.sorted_keys)
-        return text.replace("\n", "\n" + self.indent * level)
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _ws(text: str, pos: int) -> int:
@@ -135,7 +151,7 @@ def detect_style(text: str, sample_object: int | None, level: int, sorted_keys: 
                 gap = text[members[0].end:members[1].start]
                 item_sep = gap if gap.strip() == "," else ", "
     return Style(indent, item_sep if indent is None else ",", key_sep or ": ", ensure_ascii,
-                 sorted_keys)
+                 sorted_keys, "\r\n" if "\r\n" in text else "\n")
 
 
 def _key_end(text: str, key_start: int) -> int:
@@ -213,8 +229,14 @@ def rebuild_array(text: str, start: int, elements: list[tuple[int | None, str | 
 def check_same(text: str, expected: Any, what: str) -> None:
     """Fail unless ``text`` parses to exactly ``expected`` (types included)."""
     try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EditError(f"{what}: the rewritten text is not valid JSON ({exc.msg})") from exc
+        parsed = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise EditError(f"{what}: the rewritten text is not valid JSON ({exc})") from exc
     if not _same_json(parsed, expected):
         raise EditError(f"{what}: the rewritten text does not hold the intended data")
+    if _unencodable(text):
+        raise EditError(f"{what}: the rewritten text cannot be written as UTF-8")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

@@ -7,6 +7,7 @@ is unambiguous: anything else stays as it is and remains a lint finding.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -142,7 +143,9 @@ def _merge_one(members: list[tuple[ResultFile, RowEntry]]) -> int:
         return 0
     (watts, unit), = values
     target = performance[0][1].data
-    if unit is None or not is_number(watts):
+    if unit is None or not is_number(watts) or not all(_units_agree(e.data) for _, e in power):
+        return 0
+    if "Result_Power_Units" in target and target["Result_Power_Units"] != unit:
         return 0
     if any(not _same_result(target, e.data) for _, e in power):
         return 0
@@ -163,7 +166,18 @@ def _merge_one(members: list[tuple[ResultFile, RowEntry]]) -> int:
 
 def _same_result(performance: dict[str, Any], power: dict[str, Any]) -> bool:
     keys = (set(performance) | set(power)) - _POWER_ROW_KEYS
-    return all(performance.get(k) == power.get(k) for k in keys)
+    return all(_canonical(performance.get(k)) == _canonical(power.get(k)) for k in keys)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _units_agree(row: dict[str, Any]) -> bool:
+    """A power row's unit keys, where present, name one unit."""
+    units = {row.get(k) for k in ("Result_Power_Units", "Units", "Result_Units") if k in row}
+    return len(units & POWER_UNITS) <= 1 and (
+        "Result_Power_Units" not in row or row["Result_Power_Units"] in POWER_UNITS)
 
 
 def derive_metrics(group: TwinGroup) -> int:
@@ -171,6 +185,8 @@ def derive_metrics(group: TwinGroup) -> int:
     recomputation where their inputs are there; drop `Inference_per_Joule` where they are
     not."""
     changes = 0
+    split_power = {(f.experiment.name, e.pair_key) for f in group.files for e in f.rows
+                   if e.is_power}
     for result_file, entry in _writable_rows(group):
         vocab = result_file.vocab
         if vocab is None or vocab.family != "inference":
@@ -178,12 +194,16 @@ def derive_metrics(group: TwinGroup) -> int:
         row = entry.data
         wanted = {"Inference_per_Joule": inference_per_joule(row),
                   "Accuracy_div_100": accuracy_fraction(row, vocab)}
+        orphan = wanted["Inference_per_Joule"] is None
+        if orphan and (result_file.experiment.name, entry.pair_key) in split_power:
+            wanted.pop("Inference_per_Joule")  # its power is in a row not merged: ambiguous
         for key, value in wanted.items():
             if value is not None and (key not in row or not _identical(row[key], value)):
                 code = "R009" if key in row else "R008"
                 row[key] = value
                 changes += _note(result_file, code)
-            elif value is None and key == "Inference_per_Joule" and key in row:
+            elif value is None and key == "Inference_per_Joule" and key in row \
+                    and key in wanted:
                 del row[key]
                 changes += _note(result_file, "R009")
     return changes

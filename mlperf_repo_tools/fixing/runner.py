@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,7 +17,16 @@ from pathlib import Path
 
 from mlperf_repo_tools.alias import parse_alias
 from mlperf_repo_tools.consistency import twin_key
-from mlperf_repo_tools.discovery import ExperimentFolder, Repository, discover, list_experiments
+from mlperf_repo_tools.discovery import (
+    EXPERIMENT_DIR,
+    REPO_META,
+    ExperimentFolder,
+    Repository,
+    discover,
+    find_root,
+    list_experiments,
+    real_path,
+)
 from mlperf_repo_tools.fixing import meta_fixes, tree_fixes
 from mlperf_repo_tools.fixing.jsonedit import (
     EditError,
@@ -51,6 +61,7 @@ class FixOptions:
     derive_only: bool = False
     dry_run: bool = False  # compute diffs, write nothing
     selected: Callable[[str], bool] = lambda code: True
+    ignored: Callable[[str], bool] = lambda code: False
 
 
 @dataclass
@@ -58,6 +69,8 @@ class FixReport:
     changed: dict[str, Counter[str]] = field(default_factory=dict)  # relpath -> code counts
     diffs: list[str] = field(default_factory=list)
     moves: list[tree_fixes.TreeChange] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # fixes refused: the findings remain
+    moved_to: list[Path] = field(default_factory=list)  # experiments the tree fixes wrote
     errors: list[str] = field(default_factory=list)
 
     def record(self, relpath: str, codes: Counter[str]) -> None:
@@ -72,6 +85,9 @@ class FixReport:
 
 
 def fix_paths(paths: Iterable[Path], options: FixOptions) -> FixReport:
+    paths = list(paths)
+    for path in paths:
+        _refuse_links_out(path)
     report = FixReport()
     for repo in discover(paths):
         Fixer(repo, options, report).run()
@@ -86,7 +102,10 @@ class Fixer:
     def _wanted(self, codes: tuple[str, ...], safe: bool, derive: bool) -> bool:
         if self.options.derive_only and not derive:
             return False
-        return (safe or self.options.unsafe) and any(self.options.selected(c) for c in codes)
+        # A fix runs when one of its rules is selected and none is ignored: `--ignore X002`
+        # stops the merge that also removes R006 findings.
+        return (safe or self.options.unsafe) and any(self.options.selected(c) for c in codes) \
+            and not any(self.options.ignored(c) for c in codes)
 
     def run(self) -> None:
         repo = self.repo
@@ -121,12 +140,23 @@ class Fixer:
     def _fix_tree(self) -> set[str]:
         renamed = set()
         for experiment, corrected in tree_fixes.plan(self.repo):
+            reason = tree_fixes.refusal(self.repo, experiment, corrected)
+            if reason is not None:
+                self.report.skipped.append(f"{experiment.relpath}: not merged into {corrected}: "
+                                           f"{reason}")
+                continue
+            merged = (experiment.path.parent / corrected).exists()
             if self.options.dry_run:
                 self.report.moves.append(tree_fixes.TreeChange(experiment.name, corrected,
-                                                               merged=False))
+                                                               merged=merged))
                 continue
-            change = tree_fixes.apply(self.repo, experiment, corrected)
+            try:
+                change = tree_fixes.apply(self.repo, experiment, corrected)
+            except OSError as exc:
+                self.report.errors.append(f"{experiment.relpath}: not moved: {exc}")
+                continue
             self.report.moves.append(change)
+            self.report.moved_to.append(experiment.path.parent / corrected)
             if not change.merged:
                 renamed.add(corrected)
             self.repo.scope.append(self.repo.rel(experiment.path.parent / corrected))
@@ -156,13 +186,11 @@ class Fixer:
         repo = self.repo
         documents = [meta_fixes.load_meta(p, repo.rel(p), repo.root)
                      for p in experiment.meta_paths if repo.in_scope(repo.rel(p))]
-        edit = meta_fixes.fix_meta(documents, experiment.name, rename=renamed)
-        if edit is None:
-            return
-        codes = [c for c in edit.codes if c == "M003" or tag_fix]
-        if codes:
-            self._write(edit.document.path, edit.document.relpath, edit.document.text or "",
-                        edit.new_text, Counter(codes))
+        for edit in meta_fixes.fix_meta(documents, experiment.name, rename=renamed):
+            codes = [c for c in edit.codes if c == "M003" or tag_fix]
+            if codes:
+                self._write(edit.document.path, edit.document.relpath,
+                            edit.document.text or "", edit.new_text, Counter(codes))
 
     def _load_results(self, experiment: ExperimentFolder) -> list[ResultFile]:
         repo = self.repo
@@ -208,14 +236,16 @@ class Fixer:
                codes: Counter[str]) -> None:
         if before == after:
             return
-        self.report.record(relpath, codes)
         if self.options.dry_run:
             self.report.diffs.append(unified_diff(relpath, before, after))
+            self.report.record(relpath, codes)
             return
         try:
             write_atomically(path, after, self.repo.root)
         except (WriteError, OSError) as exc:
             self.report.errors.append(f"{relpath}: not rewritten: {exc}")
+        else:
+            self.report.record(relpath, codes)
 
 
 def _copy(row: dict[str, object]) -> dict[str, object]:
@@ -248,3 +278,28 @@ def render_rows(text: str, result_file: ResultFile) -> str:
 
 def _canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+def _refuse_links_out(path: Path) -> None:
+    """A given path must lead into the repository it names: through a symbolic link inside
+    `repo/`, `repo/experiment/A/TS/cm-result.json` could resolve into another repository, which
+    the fixer would then write."""
+    logical = Path(os.path.abspath(path))
+    real = real_path(path)
+    if logical == real:
+        return
+    named = _named_root(logical)
+    actual = find_root(real)
+    if named is not None and (actual is None or real_path(named) != actual):
+        raise FixError(f"{path}: a symbolic link leads out of the repository {named}; "
+                       "give the real path")
+
+
+def _named_root(logical: Path) -> Path | None:
+    """The repository root a path names, found like find_root but without following links."""
+    folder = logical if logical.is_dir() and not logical.is_symlink() else logical.parent
+    chain = [folder, *folder.parents]
+    for candidate in chain:
+        if any((candidate / name).is_file() for name in REPO_META):
+            return candidate
+    return next((c for c in chain if (c / EXPERIMENT_DIR).is_dir()), None)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION, parse_alias
 from mlperf_repo_tools.discovery import META_FILES, ExperimentFolder, Repository
-from mlperf_repo_tools.fixing.writing import WriteError, inside
+from mlperf_repo_tools.fixing.writing import inside
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,19 @@ class TreeChange:
     moved: list[str] = field(default_factory=list)
 
 
+# How alike a misspelt part and its correction must be (difflib's ratio): 'languge-processing'
+# is 0.97 from 'language-processing'; 'text-to-video' (0.77 from 'text-to-image') is a
+# different task, not a typo.
+TYPO_SIMILARITY = 0.9
+# Keys a misspelt experiment's meta may hold for it to be merged away: anything else would be
+# lost with it.
+MERGEABLE_META_KEYS = frozenset({"alias", "automation_alias", "automation_uid", "tags", "uid"})
+
+
 def corrected_alias(name: str) -> str | None:
-    """The alias with each unknown part replaced by its one close vocabulary value, or None
-    when a part is unknown and has no close match (or nothing is wrong)."""
+    """The alias with each misspelt part replaced by its one close vocabulary value, or None
+    when nothing is misspelt or a part is unknown without being a typo. An unknown version is
+    never corrected: it is more likely a round the vocabulary does not know yet."""
     alias = parse_alias(name)
     if not alias.complete or alias.vocab is None:
         return None
@@ -39,11 +49,13 @@ def corrected_alias(name: str) -> str | None:
     parts = [alias.vocab.prefix]
     for part_name, value in alias.fields.items():
         if part_name == "version":
-            known = [AGGREGATE_VERSION, *alias.vocab.data["rounds"]]
-        else:
-            known = alias.vocab.part_values(part_name)
+            if value not in (AGGREGATE_VERSION, *alias.vocab.data["rounds"]):
+                return None
+            parts.append(value)
+            continue
+        known = alias.vocab.part_values(part_name)
         if value not in known:
-            close = difflib.get_close_matches(value, known, n=1, cutoff=0.75)
+            close = difflib.get_close_matches(value, known, n=1, cutoff=TYPO_SIMILARITY)
             if not close:
                 return None
             value, changed = close[0], True
@@ -63,12 +75,42 @@ def plan(repo: Repository) -> list[tuple[ExperimentFolder, str]]:
     return result
 
 
-def apply(repo: Repository, experiment: ExperimentFolder, corrected: str) -> TreeChange:
+def refusal(repo: Repository, experiment: ExperimentFolder, corrected: str) -> str | None:
+    """Why the experiment cannot be merged or renamed safely, or None."""
     twin = experiment.path.parent / corrected
     for path in (experiment.path, twin):
-        if not inside(path, repo.root) or path.is_symlink():
-            raise WriteError(f"{path}: not moved, it is a symbolic link or outside "
-                             f"the repository {repo.root}")
+        if path.is_symlink() or not inside(path, repo.root):
+            return f"{repo.rel(path)} is a symbolic link or outside the repository"
+    if twin.exists() and not twin.is_dir():
+        return f"{repo.rel(twin)} exists and is not an experiment folder"
+    if not twin.exists():
+        return None
+    known = {*META_FILES, *(t.name for t in experiment.timestamps)}
+    others = sorted(p.name for p in experiment.path.iterdir() if p.name not in known)
+    if others:
+        return f"it holds files that are not part of the format ({', '.join(others[:3])})"
+    for meta in experiment.meta_paths:
+        keys = _meta_keys(meta)
+        if keys is None or keys - MERGEABLE_META_KEYS:
+            return f"its {meta.name} holds more than the meta keys and would be lost"
+    return None
+
+
+def _meta_keys(path: Path) -> set[str] | None:
+    from mlperf_repo_tools.loading import load_json, load_yaml
+
+    document = (load_yaml(path, path.name, None) if path.suffix == ".yaml"
+                else load_json(path, path.name, None, rows=False))
+    if not document.ok or document.issues or not isinstance(document.data, dict):
+        return None
+    if path.suffix == ".yaml" and "#" in (document.text or ""):
+        return None  # its comments would be lost
+    return set(document.data)
+
+
+def apply(repo: Repository, experiment: ExperimentFolder, corrected: str) -> TreeChange:
+    """Merge or rename; the caller has checked `refusal` first."""
+    twin = experiment.path.parent / corrected
     if not twin.exists():
         os.rename(experiment.path, twin)
         return TreeChange(experiment.name, corrected, merged=False)

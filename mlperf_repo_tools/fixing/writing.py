@@ -44,7 +44,9 @@ def check_target(path: Path, root: Path) -> None:
 
 def write_atomically(path: Path, text: str, root: Path) -> None:
     check_target(path, root)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    # The rename gives the path a new inode: hard links to the old file keep the old text.
+    info = path.stat() if path.exists() else None
+    mode = stat.S_IMODE(info.st_mode) if info else 0o644
     data = text.encode("utf-8")
     handle, temp = tempfile.mkstemp(prefix="." + path.name + TEMP_MARKER, suffix=TEMP_SUFFIX,
                                     dir=path.parent)
@@ -54,6 +56,8 @@ def write_atomically(path: Path, text: str, root: Path) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temp, mode)
+        if info is not None and hasattr(os, "geteuid") and os.geteuid() == 0:
+            os.chown(temp, info.st_uid, info.st_gid)  # root may, and must, keep the owner
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -93,7 +97,17 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> int:
 
 
 def unified_diff(relpath: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile="a/" + relpath, tofile="b/" + relpath)
-    text = "".join(lines)
-    return text if text.endswith("\n") or not text else text + "\n\\ No newline at end of file\n"
+    """A unified diff that `patch -p1` and `git apply` read back exactly."""
+    out = []
+    for line in difflib.unified_diff(_lines(before), _lines(after), fromfile="a/" + relpath,
+                                     tofile="b/" + relpath):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as patch(1) sees them: split after each '\\n' only (str.splitlines also splits
+    at '\\r', U+2028 and others, which JSON strings may hold unescaped)."""
+    lines = text.split("\n")
+    result = [line + "\n" for line in lines[:-1]]
+    return [*result, lines[-1]] if lines[-1] else result

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, distinct, scalar, twin_key
-from mlperf_repo_tools.derived import power_unit
+from mlperf_repo_tools.derived import is_number, power_unit
 from mlperf_repo_tools.findings import Problem, Severity
 from mlperf_repo_tools.rules import rule
 
@@ -83,7 +83,9 @@ def split_power_row(rows: RepositoryRows) -> Iterator[Problem]:
             continue
         targets = _by_content(performance)
         values = {(r.data.get("Result_Power"), power_unit(r.data)) for r in power}
-        if len(targets) > 1:
+        if any(not is_number(r.data.get("Result_Power")) for r in power):
+            state = "not mergeable: a power row has no numeric Result_Power"
+        elif len(targets) > 1:
             state = f"ambiguous: {len(targets)} different performance rows match"
         elif len(values) > 1:
             state = f"ambiguous: the power rows hold {len(values)} different values"
