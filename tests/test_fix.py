@@ -28,7 +28,7 @@ from builders import (
 )
 from click.testing import CliRunner
 
-from mlperf_repo_tools.fixing import row_fixes
+from mlperf_repo_tools.fixing import row_fixes, writing
 from mlperf_repo_tools.fixing.cli import fix_command
 from mlperf_repo_tools.fixing.row_fixes import RowFix
 from mlperf_repo_tools.fixing.writing import TEMP_MARKER
@@ -609,3 +609,21 @@ def test_new_nested_value_in_a_crlf_file_uses_crlf(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert b"\n" not in data.replace(b"\r\n", b"")
     assert json.loads(data)["tags"] == tags_for(POWER)
+
+
+@pytest.mark.parametrize("text", ["a\nb", "a\u2028x\nb\n", "a\r\nb\r\n", "x\ny\n"])
+def test_both_diff_engines_give_patches_that_apply(tmp_path: Path, text: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    after = text.replace("b", "c").rstrip("\n") if text.endswith("y\n") else text.replace(
+        "b", "c")
+    for engine in ("diff", "difflib"):
+        if engine == "difflib":
+            monkeypatch.setattr("shutil.which", lambda name: None)
+        folder = tmp_path / engine
+        (folder / "f").mkdir(parents=True)
+        (folder / "f" / "t.json").write_bytes(text.encode())
+        patch = writing.unified_diff("f/t.json", text, after)
+        applied = subprocess.run(["patch", "-p1", "-s"], input=patch.encode(), cwd=folder,
+                                 capture_output=True, check=False)
+        assert applied.returncode == 0, (engine, applied.stderr)
+        assert (folder / "f" / "t.json").read_bytes() == after.encode(), engine
