@@ -168,7 +168,7 @@ def test_aggregate_missing_twin_both_ways(tmp_path: Path) -> None:
 def test_aggregate_without_result_file(tmp_path: Path) -> None:
     write_repo(tmp_path, {VERSION_ALIAS: [merged_row("a" * 16)], ALL_ALIAS: None})
     found = [m for c, _, m in x_findings(tmp_path) if c == "X010"]
-    assert found == [f"none of the 1 rows of this file has its aggregate twin: the aggregate "
+    assert found == [f"no row of this file has its aggregate twin: the aggregate "
                      f"{ALL_ALIAS} has no result file"]
 
 

@@ -52,7 +52,8 @@ def test_configuration_snippet_is_valid() -> None:
 
     config = parse_config(tomllib.loads(readme_snippet("config")), Path("README.md"))
     assert config.ignore == ["R014"] and config.per_file_ignores
-    assert config.vocabulary["inference"]["rounds"]["v5.0"]["models"] == ["llama3.1-405b"]
+    assert config.vocabulary["inference"]["rounds"]["v6.0"]["models"] == ["resnet",
+                                                                       "llama3.1-405b"]
 
 
 def shell_lines(snippet: str) -> list[str]:

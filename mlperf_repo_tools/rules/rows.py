@@ -99,7 +99,8 @@ def _inference_vocabulary(row: dict[str, Any], ctx: RowContext, version: str
                           ) -> Iterator[Problem]:
     assert ctx.vocab is not None and ctx.round is not None
     data = ctx.vocab.data
-    checks = (("MlperfModel", ctx.round["models"]), ("Scenario", ctx.round["scenarios"]),
+    checks = (("MlperfModel", ctx.round.get("models", [])),
+              ("Scenario", ctx.round.get("scenarios", [])),
               ("Division", data["row_divisions"]), ("Availability", data["availability"]),
               ("SystemType", data["system_types"]))
     for field, known in checks:
@@ -110,7 +111,7 @@ def _inference_vocabulary(row: dict[str, Any], ctx: RowContext, version: str
 
 def _tiny_vocabulary(row: dict[str, Any], ctx: RowContext, version: str) -> Iterator[Problem]:
     assert ctx.vocab is not None and ctx.round is not None
-    checks = (("Benchmark", ctx.round["benchmarks"]),
+    checks = (("Benchmark", ctx.round.get("benchmarks", [])),
               ("Division", list(ctx.vocab.data["divisions"])))
     for field, known in checks:
         value = row.get(field)
@@ -126,7 +127,7 @@ def _training_vocabulary(row: dict[str, Any], ctx: RowContext, version: str
                          ) -> Iterator[Problem]:
     assert ctx.vocab is not None and ctx.round is not None
     data = ctx.vocab.data
-    checks = (("Model_ID", ctx.round["models"]), ("division", list(data["divisions"])),
+    checks = (("Model_ID", ctx.round.get("models", [])), ("division", list(data["divisions"])),
               ("availability", data["availability"]), ("Result_Units", data["result_units"]))
     for field, known in checks:
         value = row.get(field)
