@@ -67,8 +67,10 @@ def changed_since(folder: Path, ref: str) -> Changes:
     try:
         _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     except GitError:
-        raise GitError(f"unknown git revision '{ref}' in {top}; in a shallow clone fetch it "
-                       f"first (git fetch --depth=1 origin {ref})") from None
+        shallow = _git(top, "rev-parse", "--is-shallow-repository").strip() == "true"
+        hint = (f"; this clone is shallow: fetch it first (git fetch --depth=1 origin {ref})"
+                if shallow else "")
+        raise GitError(f"unknown git revision '{ref}' in {top}{hint}") from None
     changes = Changes()
     diff = _git(top, "-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M",
                 "--no-ext-diff", ref, "--")

@@ -295,11 +295,15 @@ def _write_step_summary(findings: list[Finding], totals: RunTotals) -> None:
 
 
 def _summary_line(findings: list[Finding], totals: RunTotals) -> None:
+    from mlperf_repo_tools.reporting import counted
+
     errors = sum(1 for f in findings if str(f.severity) == "error")
     warnings = len(findings) - errors
     known = f", {totals.known} known from the baseline" if totals.known else ""
-    click.echo(f"{len(findings)} findings ({errors} errors, {warnings} warnings{known}) in "
-               f"{totals.files_checked} files, {totals.rows_checked} rows", err=True)
+    click.echo(f"{counted(len(findings), 'finding')} ({counted(errors, 'error')}, "
+               f"{counted(warnings, 'warning')}{known}) in "
+               f"{counted(totals.files_checked, 'file')}, {counted(totals.rows_checked, 'row')}",
+               err=True)
 
 
 def lint_main() -> None:

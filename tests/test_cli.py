@@ -372,7 +372,7 @@ def test_explain(tmp_path: Path, query: str) -> None:
     rule = all_rules()["R009"]
     assert run.stdout.startswith("R009 derived-wrong")
     assert "Fails:" in run.stdout and "Passes:" in run.stdout
-    assert rule.summary in run.stdout
+    assert rule.summary in " ".join(run.stdout.split())  # the doc wraps its first paragraph
 
 
 def test_every_rule_can_be_explained_with_its_examples() -> None:

@@ -109,12 +109,14 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
     findings = Linter(chosen, config).run(remaining).findings if remaining and chosen else []
     if findings and not quiet:
         click.echo(REPORTERS[output_format](findings), nl=False)
-    click.echo(f"{len(findings)} finding{'s' if len(findings) != 1 else ''} remain", err=True)
+    click.echo(f"{len(findings)} finding{'s remain' if len(findings) != 1 else ' remains'}",
+               err=True)
     return EXIT_CHANGED if changed or findings else EXIT_CLEAN
 
 
 def _summarise(report: object, dry_run: bool) -> None:
     from mlperf_repo_tools.fixing.runner import FixReport
+    from mlperf_repo_tools.reporting import counted
 
     assert isinstance(report, FixReport)
     verb = "would fix" if dry_run else "fixed"
@@ -125,11 +127,12 @@ def _summarise(report: object, dry_run: bool) -> None:
         click.echo(f"{move.experiment}: {'would be ' if dry_run else ''}{how} {move.corrected} "
                    "(M003)", err=True)
     counts = report.counts
+    if report.moves:
+        counts["M003"] += len(report.moves)
     if counts:
         detail = ", ".join(f"{code} {count}" for code, count in sorted(counts.items()))
-        files = len(report.changed)
-        click.echo(f"{verb} {sum(counts.values())} problems in {files} file"
-                   f"{'s' if files != 1 else ''} ({detail})", err=True)
+        click.echo(f"{verb} {counted(sum(counts.values()), 'problem')} in "
+                   f"{counted(len(report.changed), 'file')} ({detail})", err=True)
     else:
         click.echo("nothing to fix", err=True)
 

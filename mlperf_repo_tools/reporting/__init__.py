@@ -13,3 +13,8 @@ from mlperf_repo_tools.reporting.text import render_text
 Reporter = Callable[[list[Finding]], str]
 REPORTERS: dict[str, Reporter] = {"text": render_text, "json": render_json, "sarif": render_sarif,
                                   "github": render_github}
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 finding', '2 findings': the counts of the status lines."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")

@@ -38,7 +38,8 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+        """The docstring's first paragraph, on one line."""
+        return " ".join(self.doc.strip().split("\n\n")[0].split())
 
 
 REGISTRY: dict[str, Rule] = {}
