@@ -12,14 +12,20 @@ the median of several runs after one untimed warm-up run, so the file cache is w
 The synthetic 2x and 4x repositories are built in a temporary folder: a copy of the snapshot
 in which every timestamp folder gets (n - 1) siblings, named like it with the year replaced,
 whose result file is the original text with every row ``uid`` replaced by a hash of the copy
-number and the original uid. Experiment folders, aliases and metas are unchanged; each result
-file keeps its size and layout; duplicate rows stay duplicates of each other and nothing else.
+number and the original uid. Experiment folders, aliases and metas are unchanged; duplicate
+rows stay duplicates of each other and nothing else. Two kinds of copies:
+
+- distinct: each copy is another system, its platform name (in ``Platform``, ``Location`` and
+  ``url``) suffixed with ``-cN``; the growth the goal is about;
+- re-imported: the same rows under new uids, as a second import of the same results would
+  be; every ``url`` is then shared by n times as many rows. Measured once, with a time limit.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import math
 import os
 import platform
 import re
@@ -39,6 +45,8 @@ CORPUS = SHARED / "corpus" / "cm4mlperf-results"
 REFERENCE_SCHEMA = SHARED / "bench" / "reference-row-schema.json"
 RUNS = 5  # fast measurements
 SLOW_RUNS = 3  # the fixer and the synthetic 2x and 4x repositories
+TIMED_OUT = -9
+REIMPORT_TIMEOUT = 120.0  # seconds for the 2x repository of re-imported copies
 FIX_UNAVAILABLE = (2, 127)  # the fixer's "not implemented" exit, or no such program
 
 # The floor: what any Python tool pays to read and parse every file with the stdlib.
@@ -52,6 +60,8 @@ for folder, _, names in os.walk(sys.argv[1]):
             json.loads(data)
 """
 _ROW_UID = re.compile(rb'"uid": "([0-9a-f]{16})"')
+_PLATFORM_IN_PATH = re.compile(rb'(/results/[^/"\\]+)/')
+_PLATFORM = re.compile(rb'("Platform": "[^"\\]*)"')
 
 
 @dataclass
@@ -95,13 +105,23 @@ def tool(name: str) -> str | None:
     return str(beside) if beside.exists() else shutil.which(name)
 
 
-def run_once(command: Sequence[str], cwd: Path | None = None) -> Run:
+def run_once(command: Sequence[str], cwd: Path | None = None,
+             timeout: float | None = None) -> Run:
     """Run a command with stdout discarded; wall time, exit status, the end of stderr and its
-    own peak RSS (from wait4, so each child is measured alone)."""
+    own peak RSS (from wait4, so each child is measured alone). Past ``timeout`` seconds the
+    command is killed and its time is infinite."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(proc.pid, 0)
+        pid, status, usage = os.wait4(proc.pid, 0 if timeout is None else os.WNOHANG)
+        while pid == 0:
+            if time.perf_counter() - start > (timeout or 0):
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                return Run(math.inf, TIMED_OUT, usage.ru_maxrss / 1024, "")
+            time.sleep(0.05)
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
@@ -111,18 +131,19 @@ def run_once(command: Sequence[str], cwd: Path | None = None) -> Run:
 
 def median_run(command: Sequence[str], runs: int, cwd: Path | None = None,
                prepare: Callable[[], None] | None = None,
-               ok: Sequence[int] = (0, 1)) -> list[Run]:
-    """One untimed warm-up, then ``runs`` timed runs; ``prepare`` runs before each, untimed.
-    A run that exits otherwise than ``ok`` or prints a traceback stops the benchmark."""
+               ok: Sequence[int] = (0, 1), warm_up: bool = True) -> list[Run]:
+    """An untimed warm-up (unless the files were just written), then ``runs`` timed runs;
+    ``prepare`` runs before each, untimed. A run that exits otherwise than ``ok`` or prints a
+    traceback stops the benchmark."""
     results = []
-    for attempt in range(runs + 1):
+    for attempt in range(runs + 1 if warm_up else runs):
         if prepare is not None:
             prepare()
         result = run_once(command, cwd)
         if result.exit_code not in ok or "Traceback" in result.stderr:
             raise BenchmarkError(f"{' '.join(command)[:200]} exited {result.exit_code}:\n"
                                  f"{result.stderr}")
-        if attempt:
+        if attempt or not warm_up:
             results.append(result)
     return results
 
@@ -179,7 +200,8 @@ def measure_fix(workdir: Path) -> float | None:
     if probe.exit_code in FIX_UNAVAILABLE:
         return None
     try:
-        runs = median_run([fixer, str(copy)], SLOW_RUNS, prepare=fresh_copy, ok=(0, 1, 2))
+        runs = median_run([fixer, str(copy)], SLOW_RUNS, prepare=fresh_copy, ok=(0, 1, 2),
+                          warm_up=False)
     except BenchmarkError as exc:  # the fixer is still being written: report, go on
         log(f"  fixer failed, reported as not available: {exc}")
         return None
@@ -190,7 +212,7 @@ def measure_fix(workdir: Path) -> float | None:
     return median(runs)
 
 
-def build_copies(target: Path, copies: int) -> Path:
+def build_copies(target: Path, copies: int, distinct: bool) -> Path:
     """The snapshot with ``copies`` times its result files (see the module docstring)."""
     shutil.copytree(CORPUS, target)
     for result in sorted(target.glob("experiment/*/*/cm-result.json")):
@@ -199,27 +221,50 @@ def build_copies(target: Path, copies: int) -> Path:
         for number in range(1, copies):
             sibling = folder.with_name(f"{2100 + number}{folder.name[4:]}")
             sibling.mkdir()
-            (sibling / result.name).write_bytes(_ROW_UID.sub(
-                lambda m, n=number: b'"uid": "' + _new_uid(n, m.group(1)) + b'"', text))
+            (sibling / result.name).write_bytes(_copy_rows(text, number, distinct))
     return target
+
+
+def _copy_rows(text: bytes, number: int, distinct: bool) -> bytes:
+    copied = _ROW_UID.sub(
+        lambda m: b'"uid": "' + _new_uid(number, m.group(1)) + b'"', text)
+    if distinct:  # another system: its own platform name, Location and url
+        suffix = b"-c%d" % number
+        copied = _PLATFORM_IN_PATH.sub(lambda m: m.group(1) + suffix + b"/", copied)
+        copied = _PLATFORM.sub(lambda m: m.group(1) + suffix + b'"', copied)
+    return copied
 
 
 def _new_uid(number: int, uid: bytes) -> bytes:
     return hashlib.blake2b(b"%d:%s" % (number, uid), digest_size=8).hexdigest().encode()
 
 
-def measure_scaling(lint: str, workdir: Path) -> dict[int, float]:
+def measure_scaling(lint: str, workdir: Path) -> dict[str, float]:
+    """Time of the distinct 2x and 4x repositories (median of SLOW_RUNS) and of the 2x
+    re-imported one (one run, stopped at REIMPORT_TIMEOUT: infinite then)."""
     times = {}
     for copies in (2, 4):
-        repo = build_copies(workdir / f"x{copies}", copies)
-        log(f"  {copies}x repository built")
-        times[copies] = median(median_run([lint, str(repo), "--output-format", "json"],
-                                          SLOW_RUNS))
+        repo = build_copies(workdir / f"x{copies}", copies, distinct=True)
+        log(f"  {copies}x repository of distinct copies built")
+        times[f"{copies}x"] = median(median_run(
+            [lint, str(repo), "--output-format", "json"], SLOW_RUNS, warm_up=False))
         shutil.rmtree(repo)
+    repo = build_copies(workdir / "x2-reimport", 2, distinct=False)
+    log("  2x repository of re-imported copies built")
+    run = run_once([lint, str(repo), "--output-format", "json"], timeout=REIMPORT_TIMEOUT)
+    if run.exit_code not in (0, 1, TIMED_OUT) or "Traceback" in run.stderr:
+        raise BenchmarkError(f"lint of the re-imported 2x repository failed: {run.stderr}")
+    times["2x re-import"] = run.seconds
+    shutil.rmtree(repo)
     return times
 
 
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 def measure() -> tuple[list[Line], dict[str, str]]:
+    load_before = _load()
     lint = tool("mlperf-repo-lint")
     if lint is None:
         raise SystemExit("mlperf-repo-lint is not installed: pip install -e '.[test]'")
@@ -250,23 +295,35 @@ def measure() -> tuple[list[Line], dict[str, str]]:
              "stdlib json, every file", 2.0, note=f"median of {SLOW_RUNS}"),
         Line("peak memory of the full lint", rss, None, "", 300.0, unit="MB",
              note="max RSS of the lint process, worst of its runs"),
-        Line("2x repository, time per 1x vs 1x", scaled[2] / 2, full, "full lint (1x)", 1.2,
-             note=f"median of {SLOW_RUNS}; total {scaled[2]:.2f} s"),
-        Line("4x repository, time per 1x vs 1x", scaled[4] / 4, full, "full lint (1x)", 1.2,
-             note=f"median of {SLOW_RUNS}; total {scaled[4]:.2f} s; t4x/(4*t1x)"),
+        Line("2x repository (distinct copies), time per 1x", scaled["2x"] / 2, full,
+             "full lint (1x)", 1.2, note=f"median of {SLOW_RUNS}; total {scaled['2x']:.2f} s"),
+        Line("4x repository (distinct copies), time per 1x", scaled["4x"] / 4, full,
+             "full lint (1x)", 1.2,
+             note=f"median of {SLOW_RUNS}; total {scaled['4x']:.2f} s; t4x/(4*t1x)"),
+        Line("2x repository (re-imported copies), time per 1x", scaled["2x re-import"] / 2,
+             full, "full lint (1x)", 1.2, note=_reimport_note(scaled["2x re-import"])),
     ]
     facts = {"files": str(sum(1 for p in CORPUS.rglob("*") if p.is_file())),
-             "inference result files": str(len(files))}
+             "inference result files": str(len(files)), "load before": load_before}
     return lines, facts
+
+
+def _reimport_note(seconds: float) -> str:
+    if math.isinf(seconds):
+        return f"one run, stopped after {REIMPORT_TIMEOUT:.0f} s: grows faster than linearly"
+    return f"one run; total {seconds:.2f} s"
 
 
 def _number(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
+    if math.isinf(value):
+        return "> limit"
     return f"{value:.0f} MB" if unit == "MB" else f"{value:.3f} s"
 
 
 def render(lines: list[Line], facts: dict[str, str]) -> str:
+    load_before, load_after = facts["load before"], _load()
     header = ["| measurement | ours | reference | ratio | goal | result | notes |",
               "| --- | ---: | --- | ---: | ---: | --- | --- |"]
     body = []
@@ -282,7 +339,8 @@ def render(lines: list[Line], facts: dict[str, str]) -> str:
                     f"| {goal} | {line.verdict} | {line.note} |")
     machine = [
         f"- date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- cores: {os.cpu_count()}",
+        f"- cores: {os.cpu_count()}; 1-minute load average {load_before} before the run, "
+        f"{load_after} after it (other work on the machine slows every figure alike)",
         f"- python: {platform.python_version()} ({platform.python_implementation()})",
         f"- platform: {platform.platform()}",
         f"- corpus: {CORPUS.name}, {facts['files']} files, "
@@ -296,8 +354,10 @@ def render(lines: list[Line], facts: dict[str, str]) -> str:
 
 _SCALING_NOTE = (
     "The 2x and 4x repositories repeat every timestamp folder of the snapshot under a new "
-    "timestamp, with every row uid replaced by a unique hash; linear growth means a time per "
-    "1x close to the 1x time (goal: within 20%).")
+    "timestamp, with every row uid replaced by a unique hash. Distinct copies also rename the "
+    "platform (Platform, Location, url: another system); re-imported copies keep every url, "
+    "as a second import of the same results would. Linear growth means a time per 1x close to "
+    "the 1x time (goal: within 20%).")
 
 
 def main() -> int:

@@ -307,7 +307,17 @@ def _summary_line(findings: list[Finding], totals: RunTotals) -> None:
 
 
 def lint_main() -> None:
+    escape_unencodable_output()
     lint_command(prog_name="mlperf-repo-lint")
+
+
+def escape_unencodable_output() -> None:
+    """Findings quote file content, which may hold a lone surrogate (an escaped half of a
+    UTF-16 pair): write it as a backslash escape rather than fail."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _silence_stdout() -> None:

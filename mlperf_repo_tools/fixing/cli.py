@@ -138,6 +138,9 @@ def _summarise(report: object, dry_run: bool) -> None:
 
 
 def fix_main() -> None:
+    from mlperf_repo_tools.cli import escape_unencodable_output
+
+    escape_unencodable_output()
     fix_command(prog_name="mlperf-repo-fix")
 
 
