@@ -23,6 +23,8 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid",
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
+if os.environ.get("CI") == "true" and not (CORPUS / CHANGED).is_file():
+    raise RuntimeError(f"the corpus is missing from CI: {CORPUS}")
 pytestmark = pytest.mark.skipif(not (CORPUS / CHANGED).is_file() or shutil.which("git") is None,
                                 reason="needs git and the corpus in ../shared/corpus")
 
