@@ -103,10 +103,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_commit_through_pre_commit(case: HookCase, tmp_path: Path,
-                                   hook_repository: tuple[Path, str],
-                                   pre_commit_home: Path) -> None:
+def committed_with_hooks(tmp_path: Path, hook_repository: tuple[Path, str],
+                         pre_commit_home: Path) -> tuple[Path, dict[str, str]]:
+    """A clean results repository with the hooks installed, committed through them."""
     root = results_repository(tmp_path / "results", hook_repository)
     env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
     installed = subprocess.run([str(PRE_COMMIT), "install"], cwd=root, capture_output=True,
@@ -116,6 +115,14 @@ def test_commit_through_pre_commit(case: HookCase, tmp_path: Path,
     first = git(root, "commit", "-m", "clean results", env=env, check=False)
     assert first.returncode == 0, first.stdout + first.stderr
     assert re.search(r"^mlperf-repo-lint\.+Passed$", first.stdout + first.stderr, re.MULTILINE)
+    return root, env
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_commit_through_pre_commit(case: HookCase, tmp_path: Path,
+                                   hook_repository: tuple[Path, str],
+                                   pre_commit_home: Path) -> None:
+    root, env = committed_with_hooks(tmp_path, hook_repository, pre_commit_home)
     head = git(root, "rev-parse", "HEAD").stdout
     case.change(root)
     git(root, "add", "-A")
@@ -142,13 +149,7 @@ def wrong_accuracy(root: Path) -> None:
 def test_fixer_hook_rewrites_then_the_next_commit_passes(
         change: Callable[[Path], None], hook: str, expected: str, tmp_path: Path,
         hook_repository: tuple[Path, str], pre_commit_home: Path) -> None:
-    root = results_repository(tmp_path / "results", hook_repository)
-    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
-    installed = subprocess.run([str(PRE_COMMIT), "install"], cwd=root, capture_output=True,
-                               text=True, env={**os.environ, **GIT_ENV, **env}, check=False)
-    assert installed.returncode == 0, installed.stderr
-    git(root, "add", "-A")
-    assert git(root, "commit", "-m", "clean", env=env, check=False).returncode == 0
+    root, env = committed_with_hooks(tmp_path, hook_repository, pre_commit_home)
     change(root)
     touch_readme(root)  # something else in the commit, so the fixed one is not empty
     git(root, "add", "-A")
