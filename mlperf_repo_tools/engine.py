@@ -113,6 +113,7 @@ class Linter:
                 self._emit(rule, problem, None, docs, repo)
         rows = RepositoryRows(experiments=experiments) if "rows" in self.by_scope else None
         context = _context_experiments(repo, experiments) if rows is not None else set()
+        tasks: list[tuple[ExperimentContext, TimestampFolder, bool]] = []
         for exp in experiments:
             if repo.in_scope(exp.folder.relpath) or any(
                     repo.in_scope(d.relpath) for d in exp.meta_docs):
@@ -120,13 +121,38 @@ class Linter:
             for ts in exp.folder.timestamps:
                 if ts.result_path is None:
                     continue
-                self._advance()
                 if repo.in_scope(repo.rel(ts.result_path)):
-                    self._lint_result_file(exp, ts, rows)
+                    tasks.append((exp, ts, True))
                 elif exp.folder.name in context and rows is not None:
-                    self._load_context_file(exp, ts, rows)
+                    tasks.append((exp, ts, False))
+                else:
+                    self._advance()
+        self._lint_result_files(tasks, rows)
         if rows is not None:
             self._lint_repository_rows(repo, rows)
+
+    def _lint_result_files(self, tasks: list[tuple[ExperimentContext, TimestampFolder, bool]],
+                           rows: RepositoryRows | None) -> None:
+        """Lint the result files (``True``) and load the context ones (``False``), in order.
+        A long run lints them in worker processes, one per core (see `parallel.py`)."""
+        from mlperf_repo_tools import parallel
+
+        linted = [i for i, (_, _, lint) in enumerate(tasks) if lint]
+        outcomes = parallel.lint_files(self, [tasks[i][:2] for i in linted])
+        by_task = dict(zip(linted, outcomes, strict=True)) if outcomes is not None else {}
+        for index, (exp, ts, lint) in enumerate(tasks):
+            self._advance()
+            if index in by_task:
+                outcome = by_task.pop(index)
+                self.result.findings.extend(outcome.findings)
+                self.result.files_checked += outcome.files_checked
+                self.result.rows_checked += outcome.rows_checked
+                if rows is not None and outcome.document is not None:
+                    rows.add(exp, outcome.document)
+            elif lint:
+                self._lint_result_file(exp, ts, rows)
+            elif rows is not None:
+                self._load_context_file(exp, ts, rows)
 
     def _advance(self) -> None:
         self._visited += 1
