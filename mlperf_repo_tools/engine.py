@@ -105,7 +105,14 @@ class Linter:
     def _lint_repository(self, repo: Repository) -> None:
         if repo.repo_meta is not None and repo.in_scope(repo.rel(repo.repo_meta)):
             self._lint_repo_meta(repo)
-        experiments = [self._load_experiment(repo, folder) for folder in repo.experiments]
+        # Every meta is read when one is given (uids must be unique repository-wide); a run
+        # given only result files reads the metas of their experiments alone.
+        every_meta = any(repo.in_scope(repo.rel(path)) for folder in repo.experiments
+                         for path in folder.meta_paths)
+        experiments = [self._load_experiment(repo, folder)
+                       if every_meta or _touched(repo, folder)
+                       else ExperimentContext(repo, folder, parse_alias(folder.name))
+                       for folder in repo.experiments]
         docs = {d.relpath: d for e in experiments for d in e.meta_docs}
         for rule in self.by_scope.get("repository", []):
             assert rule.check is not None
@@ -308,6 +315,13 @@ class Linter:
         if self.fingerprints is not None:
             finding.row_identity, finding.content_digest = self.fingerprints.read(doc, parts)
         self.result.findings.append(finding)
+
+
+def _touched(repo: Repository, folder: ExperimentFolder) -> bool:
+    """Whether the run was given the experiment folder, something in it, or a folder above."""
+    rel = folder.relpath
+    return any(p in ("", rel) or p.startswith(rel + "/") or rel.startswith(p + "/")
+               for p in repo.scope)
 
 
 def _context_experiments(repo: Repository, experiments: list[ExperimentContext]) -> set[str]:
