@@ -34,7 +34,7 @@ class UsageProblem(Exception):
     """Bad input from the user (config, baseline, git revision): exit 2 with the message."""
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
+def split_codes(values: tuple[str, ...]) -> list[str]:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
@@ -124,7 +124,7 @@ def check_command(paths: tuple[Path, ...], output_format: str | None, select: tu
     if list_rules:
         rules_command.callback(rules_format="text")  # type: ignore[misc]
         sys.exit(EXIT_CLEAN)
-    options = LintOptions(output_format, _codes(select), _codes(ignore), whole_repository,
+    options = LintOptions(output_format, split_codes(select), split_codes(ignore), whole_repository,
                           config_path, baseline, write_baseline, since, statistics, sarif_file)
     sys.exit(_lint(list(paths) or [Path(".")], options))
 

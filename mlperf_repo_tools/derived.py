@@ -13,12 +13,21 @@ stored value is either equal to its recomputation or wrong. The fixer uses the s
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from mlperf_repo_tools.vocabulary import ENERGY_UNIT_SCALE, POWER_UNITS, Vocabulary
 
 THROUGHPUT_SCENARIOS = frozenset({"Offline", "Server", "Interactive"})
 SAMPLES_PER_QUERY = {"SingleStream": 1, "MultiStream": 8}
+
+
+# The v4.1+ summaries write the first accuracy metric as 'KEY: value' text.
+_ACCURACY_TEXT = re.compile(r"^[A-Za-z0-9_.-]+: ")
+
+
+def is_accuracy_text(value: Any) -> bool:
+    return isinstance(value, str) and _ACCURACY_TEXT.match(value) is not None
 
 
 def is_number(value: Any) -> bool:

@@ -59,6 +59,13 @@ class Repository:
     def rel(self, path: Path) -> str:
         return relative_posix(path, self.root)
 
+    def touches(self, folder: ExperimentFolder) -> bool:
+        """Whether the run was given the experiment folder, something in it, or a folder
+        above it."""
+        rel = folder.relpath
+        return any(p in ("", rel) or p.startswith(rel + "/") or rel.startswith(p + "/")
+                   for p in self.scope)
+
     def in_scope(self, relpath: str) -> bool:
         return any(p == "" or relpath == p or relpath.startswith(p + "/") for p in self.scope)
 

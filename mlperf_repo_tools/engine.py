@@ -19,7 +19,7 @@ from mlperf_repo_tools.consistency import RepositoryRows, twin_key
 from mlperf_repo_tools.context import ExperimentContext, ResultFileContext, RowContext
 from mlperf_repo_tools.discovery import ExperimentFolder, Repository, TimestampFolder, discover
 from mlperf_repo_tools.findings import Finding, Location, Problem
-from mlperf_repo_tools.loading import Document, load_json, load_yaml
+from mlperf_repo_tools.loading import Document, load_json, load_meta
 from mlperf_repo_tools.rules import Rule, all_rules
 from mlperf_repo_tools.vocabulary import extend_vocabularies
 
@@ -110,7 +110,7 @@ class Linter:
         every_meta = any(repo.in_scope(repo.rel(path)) for folder in repo.experiments
                          for path in folder.meta_paths)
         experiments = [self._load_experiment(repo, folder)
-                       if every_meta or _touched(repo, folder)
+                       if every_meta or repo.touches(folder)
                        else ExperimentContext(repo, folder, parse_alias(folder.name))
                        for folder in repo.experiments]
         docs = {d.relpath: d for e in experiments for d in e.meta_docs}
@@ -168,11 +168,7 @@ class Linter:
 
     def _lint_repo_meta(self, repo: Repository) -> None:
         assert repo.repo_meta is not None
-        rel = repo.rel(repo.repo_meta)
-        if repo.repo_meta.suffix == ".yaml":
-            doc = load_yaml(repo.repo_meta, rel, repo.root)
-        else:
-            doc = load_json(repo.repo_meta, rel, repo.root, rows=False)
+        doc = load_meta(repo.repo_meta, repo.rel(repo.repo_meta), repo.root)
         self.result.files_checked += 1
         self._emit_load_issues(doc)
         if doc.ok:
@@ -183,11 +179,7 @@ class Linter:
         exp = ExperimentContext(repo, folder, parse_alias(folder.name))
         merged: dict[str, Any] | None = None
         for path in sorted(folder.meta_paths, key=lambda p: p.suffix != ".yaml"):
-            rel = repo.rel(path)
-            if path.suffix == ".yaml":
-                doc = load_yaml(path, rel, repo.root)
-            else:
-                doc = load_json(path, rel, repo.root, rows=False)
+            doc = load_meta(path, repo.rel(path), repo.root)
             exp.meta_docs.append(doc)
             if doc.ok and isinstance(doc.data, dict):
                 merged = {**(merged or {}), **doc.data}
@@ -315,13 +307,6 @@ class Linter:
         if self.fingerprints is not None:
             finding.row_identity, finding.content_digest = self.fingerprints.read(doc, parts)
         self.result.findings.append(finding)
-
-
-def _touched(repo: Repository, folder: ExperimentFolder) -> bool:
-    """Whether the run was given the experiment folder, something in it, or a folder above."""
-    rel = folder.relpath
-    return any(p in ("", rel) or p.startswith(rel + "/") or rel.startswith(p + "/")
-               for p in repo.scope)
 
 
 def _context_experiments(repo: Repository, experiments: list[ExperimentContext]) -> set[str]:

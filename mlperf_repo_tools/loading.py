@@ -259,6 +259,13 @@ def _real_root(root: str) -> str:
     return os.path.realpath(root)
 
 
+def load_meta(path: Path, relpath: str, root: Path | None) -> Document:
+    """Load a meta (`_cm.json`, `_cm.yaml`, `cmr.yaml`, `cmr.json`) by its suffix."""
+    if path.suffix == ".yaml":
+        return load_yaml(path, relpath, root)
+    return load_json(path, relpath, root, rows=False)
+
+
 def load_json(path: Path, relpath: str, root: Path | None, *, rows: bool) -> Document:
     """Load a JSON file. With ``rows``, the file must hold an array; element offsets are kept."""
     doc = read_text(path, relpath, root)

@@ -253,3 +253,19 @@ def located(findings: list[Finding], code: str) -> list[tuple[str, int, int, str
     """(path, line, column, pointer) of every finding of ``code``."""
     return [(f.location.path, f.location.line, f.location.column, f.location.pointer)
             for f in findings if f.code == code]
+
+
+def expected_position(root: Path, path: str, anchor: Anchor) -> tuple[int, int]:
+    """Where a finding in ``path`` (relative to ``root``) must point, read from the file."""
+    target = root / path
+    text = target.read_bytes().decode("utf-8", errors="replace") if target.is_file() else ""
+    return anchor_position(text, anchor)
+
+
+def assert_one_finding(root: Path, code: str, path: str, anchor: Anchor, pointer: str,
+                       message: str) -> None:
+    """Linting ``root`` gives exactly one finding of ``code``, where and as expected."""
+    findings = lint(root)
+    assert located(findings, code) == [(path, *expected_position(root, path, anchor), pointer)]
+    (finding,) = [f for f in findings if f.code == code]
+    assert message in finding.message

@@ -26,11 +26,10 @@ from builders import (
     TRAINING_ALIAS,
     TS,
     Anchor,
-    anchor_position,
+    assert_one_finding,
     dump,
     inference_row,
     lint,
-    located,
     meta_for,
     meta_rel,
     result_rel,
@@ -285,12 +284,6 @@ FAILS: list[tuple[str, str, Build, Build, str, Anchor, str, str]] = [
 FAILING_CODES = {case[1] for case in FAILS}
 
 
-def _expected(root: Path, path: str, anchor: Anchor) -> tuple[int, int]:
-    target = root / path
-    text = target.read_bytes().decode("utf-8", errors="replace") if target.is_file() else ""
-    return anchor_position(text, anchor)
-
-
 @pytest.mark.parametrize(("code", "build", "path", "anchor", "pointer", "message"),
                          [pytest.param(case[1], case[2], *case[4:], id=f"{case[1]}-{case[0]}")
                           for case in FAILS])
@@ -298,10 +291,7 @@ def test_rule_fails(tmp_path: Path, code: str, build: Build, path: str, anchor: 
                     pointer: str, message: str) -> None:
     root = tmp_path / "repo"
     build(root)
-    findings = lint(root)
-    assert located(findings, code) == [(path, *_expected(root, path, anchor), pointer)]
-    (finding,) = [f for f in findings if f.code == code]
-    assert message in finding.message
+    assert_one_finding(root, code, path, anchor, pointer, message)
 
 
 @pytest.mark.parametrize(("code", "build"),

@@ -16,9 +16,9 @@ from builders import (
     TS,
     Anchor,
     anchor_position,
+    assert_one_finding,
     inference_row,
     lint,
-    located,
     meta_for,
     meta_rel,
     tags_for,
@@ -266,22 +266,13 @@ FAILS: list[tuple[str, str, Build, Build, str, Anchor, str, str]] = [
 FAILING_CODES = {case[1] for case in FAILS} | {"M005"}
 
 
-def _expected(root: Path, path: str, anchor: Anchor) -> tuple[int, int]:
-    target = root / path
-    text = target.read_text(encoding="utf-8") if target.is_file() else ""
-    return anchor_position(text, anchor)
-
-
 @pytest.mark.parametrize(("code", "build", "path", "anchor", "pointer", "message"),
                          [pytest.param(case[1], case[2], *case[4:], id=f"{case[1]}-{case[0]}")
                           for case in FAILS])
 def test_rule_fails(tmp_path: Path, code: str, build: Build, path: str, anchor: Anchor,
                     pointer: str, message: str) -> None:
     build(tmp_path)
-    findings = lint(tmp_path)
-    assert located(findings, code) == [(path, *_expected(tmp_path, path, anchor), pointer)]
-    (finding,) = [f for f in findings if f.code == code]
-    assert message in finding.message
+    assert_one_finding(tmp_path, code, path, anchor, pointer, message)
 
 
 @pytest.mark.parametrize(("code", "build"),

@@ -15,13 +15,10 @@ from pathlib import Path
 import click
 
 from mlperf_repo_tools import __version__
+from mlperf_repo_tools.cli import split_codes
 
 EXIT_CLEAN, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 DERIVE_CODES = ("R008", "R009")
-
-
-def _codes(values: tuple[str, ...]) -> list[str]:
-    return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,8 +52,8 @@ def fix_command(paths: tuple[Path, ...], derive: bool, dry_run: bool, unsafe: bo
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        code = _fix(list(paths) or [Path(".")], derive, dry_run, unsafe, _codes(select),
-                    _codes(ignore), config_path, output_format, quiet)
+        code = _fix(list(paths) or [Path(".")], derive, dry_run, unsafe, split_codes(select),
+                    split_codes(ignore), config_path, output_format, quiet)
     except BrokenPipeError:  # the reader of stdout went away (| head): stop quietly
         _silence_stdout()
         code = EXIT_ERROR

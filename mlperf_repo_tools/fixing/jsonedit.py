@@ -198,8 +198,14 @@ def rebuild_object(text: str, start: int, old: dict[str, Any], new: dict[str, An
     return "{" + head + separator.join(p for _, p in pieces) + tail + "}"
 
 
+def canonical(value: Any) -> str:
+    """JSON text that is equal exactly when the values are equal, types included (1, 1.0 and
+    true differ)."""
+    return json.dumps(value, sort_keys=True)
+
+
 def _same_json(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return canonical(a) == canonical(b)
 
 
 def rebuild_array(text: str, start: int, elements: list[tuple[int | None, str | None]]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from mlperf_repo_tools.alias import expected_tags, parse_alias
@@ -21,7 +20,7 @@ from mlperf_repo_tools.fixing.jsonedit import (
     object_members,
     rebuild_object,
 )
-from mlperf_repo_tools.loading import Document, load_json, load_yaml
+from mlperf_repo_tools.loading import Document
 
 TAG_CODES = ("M007", "M008", "M009")
 
@@ -68,12 +67,6 @@ def _tag_codes(old: list[Any], new: list[Any]) -> list[str]:
             [t for t in new_keys if t in old_keys]:
         codes.append("M009")
     return codes or ["M009"]
-
-
-def load_meta(path: Path, relpath: str, root: Path) -> Document:
-    if path.suffix == ".yaml":
-        return load_yaml(path, relpath, root)
-    return load_json(path, relpath, root, rows=False)
 
 
 def fix_meta(documents: list[Document], folder_name: str, rename: bool = False

@@ -12,6 +12,7 @@ from typing import Any
 from mlperf_repo_tools.alias import Alias
 from mlperf_repo_tools.consistency import is_power_row, pair_key
 from mlperf_repo_tools.discovery import ExperimentFolder
+from mlperf_repo_tools.fixing.jsonedit import canonical
 from mlperf_repo_tools.loading import Document
 from mlperf_repo_tools.vocabulary import Vocabulary
 
@@ -71,12 +72,9 @@ class ResultFile:
         original = self.original_rows()
         if [r.origin for r in self.rows] != list(range(len(original))):
             return True
-        return any(_canonical(r.data) != _canonical(original[i])
+        return any(canonical(r.data) != canonical(original[i])
                    for i, r in enumerate(self.rows))
 
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 @dataclass

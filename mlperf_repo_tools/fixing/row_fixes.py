@@ -7,8 +7,6 @@ is unambiguous: anything else stays as it is and remains a lint finding.
 
 from __future__ import annotations
 
-import json
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,9 +15,11 @@ from typing import Any
 from mlperf_repo_tools.derived import (
     accuracy_fraction,
     inference_per_joule,
+    is_accuracy_text,
     is_number,
     power_unit,
 )
+from mlperf_repo_tools.fixing.jsonedit import canonical
 from mlperf_repo_tools.fixing.model import ResultFile, RowEntry, TwinGroup
 from mlperf_repo_tools.schemas import row_schema
 from mlperf_repo_tools.vocabulary import POWER_UNITS
@@ -166,11 +166,8 @@ def _merge_one(members: list[tuple[ResultFile, RowEntry]]) -> int:
 
 def _same_result(performance: dict[str, Any], power: dict[str, Any]) -> bool:
     keys = (set(performance) | set(power)) - _POWER_ROW_KEYS
-    return all(_canonical(performance.get(k)) == _canonical(power.get(k)) for k in keys)
+    return all(canonical(performance.get(k)) == canonical(power.get(k)) for k in keys)
 
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 def _units_agree(row: dict[str, Any]) -> bool:
@@ -257,7 +254,7 @@ def null_placeholders(group: TwinGroup) -> int:
         for key, value in list(row.items()):
             if not isinstance(value, str) or key not in numeric:
                 continue
-            if key == "Accuracy" and re.match(r"^[A-Za-z0-9_.-]+: ", value):
+            if key == "Accuracy" and is_accuracy_text(value):
                 continue
             side = key + PLACEHOLDER_SUFFIX
             if side in row and row[side] != value:

@@ -7,7 +7,6 @@ fixes of a row propagate to its twin; memory holds one group at a time.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections import Counter
@@ -30,6 +29,7 @@ from mlperf_repo_tools.discovery import (
 from mlperf_repo_tools.fixing import meta_fixes, tree_fixes
 from mlperf_repo_tools.fixing.jsonedit import (
     EditError,
+    canonical,
     check_same,
     detect_style,
     rebuild_array,
@@ -43,7 +43,7 @@ from mlperf_repo_tools.fixing.writing import (
     unified_diff,
     write_atomically,
 )
-from mlperf_repo_tools.loading import load_json
+from mlperf_repo_tools.loading import load_json, load_meta
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class Fixer:
                 key = twin_key(experiment.name) or experiment.name
                 groups.setdefault(key, []).append(experiment)
         for key, experiments in groups.items():
-            if any(self._touches(e) for e in experiments):
+            if any(self.repo.touches(e) for e in experiments):
                 self._fix_group(key, experiments, renamed)
 
     def _folders(self) -> list[Path]:
@@ -130,12 +130,6 @@ class Fixer:
                 folders.append(experiment.path)
                 folders.extend(t.path for t in experiment.timestamps)
         return folders
-
-    def _touches(self, experiment: ExperimentFolder) -> bool:
-        """Whether the run was given the experiment, or something inside it."""
-        rel = experiment.relpath
-        return any(p in ("", rel) or p.startswith(rel + "/") or rel.startswith(p + "/")
-                   for p in self.repo.scope)
 
     def _fix_tree(self) -> set[str]:
         renamed = set()
@@ -167,7 +161,7 @@ class Fixer:
     def _fix_group(self, key: str, experiments: list[ExperimentFolder], renamed: set[str]
                    ) -> None:
         for experiment in experiments:
-            if self._touches(experiment):
+            if self.repo.touches(experiment):
                 self._fix_meta(experiment, experiment.name in renamed)
         group = TwinGroup(key)
         for experiment in experiments:
@@ -184,7 +178,7 @@ class Fixer:
         if not (tag_fix or renamed):
             return
         repo = self.repo
-        documents = [meta_fixes.load_meta(p, repo.rel(p), repo.root)
+        documents = [load_meta(p, repo.rel(p), repo.root)
                      for p in experiment.meta_paths if repo.in_scope(repo.rel(p))]
         for edit in meta_fixes.fix_meta(documents, experiment.name, rename=renamed):
             codes = [c for c in edit.codes if c == "M003" or tag_fix]
@@ -264,7 +258,7 @@ def render_rows(text: str, result_file: ResultFile) -> str:
     for entry in result_file.rows:
         if entry.origin is None:
             elements.append((None, style.dumps(entry.data, 1)))
-        elif _canonical(entry.data) == _canonical(original[entry.origin]):
+        elif canonical(entry.data) == canonical(original[entry.origin]):
             elements.append((entry.origin, None))
         else:
             old = original[entry.origin]
@@ -275,9 +269,6 @@ def render_rows(text: str, result_file: ResultFile) -> str:
     check_same(new_text, [e.data for e in result_file.rows], result_file.relpath)
     return new_text
 
-
-def _canonical(value: object) -> str:
-    return json.dumps(value, sort_keys=True)
 
 
 def _refuse_links_out(path: Path) -> None:

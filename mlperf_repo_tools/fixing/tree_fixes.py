@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION, parse_alias
 from mlperf_repo_tools.discovery import META_FILES, ExperimentFolder, Repository
-from mlperf_repo_tools.fixing.writing import inside
+from mlperf_repo_tools.loading import is_inside, load_meta
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def refusal(repo: Repository, experiment: ExperimentFolder, corrected: str) -> s
     """Why the experiment cannot be merged or renamed safely, or None."""
     twin = experiment.path.parent / corrected
     for path in (experiment.path, twin):
-        if path.is_symlink() or not inside(path, repo.root):
+        if path.is_symlink() or not is_inside(path, repo.root):
             return f"{repo.rel(path)} is a symbolic link or outside the repository"
     if twin.exists() and not twin.is_dir():
         return f"{repo.rel(twin)} exists and is not an experiment folder"
@@ -97,10 +97,7 @@ def refusal(repo: Repository, experiment: ExperimentFolder, corrected: str) -> s
 
 
 def _meta_keys(path: Path) -> set[str] | None:
-    from mlperf_repo_tools.loading import load_json, load_yaml
-
-    document = (load_yaml(path, path.name, None) if path.suffix == ".yaml"
-                else load_json(path, path.name, None, rows=False))
+    document = load_meta(path, path.name, None)
     if not document.ok or document.issues or not isinstance(document.data, dict):
         return None
     if path.suffix == ".yaml" and "#" in (document.text or ""):

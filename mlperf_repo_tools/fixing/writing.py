@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from mlperf_repo_tools.loading import is_inside
+
 log = logging.getLogger(__name__)
 
 TEMP_MARKER = ".mlperf-repo-fix-"
@@ -28,19 +30,11 @@ class WriteError(Exception):
     """A fixed file cannot be written where it belongs."""
 
 
-def inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
-
-
 def check_target(path: Path, root: Path) -> None:
     """Refuse to write through a symbolic link or outside the repository root."""
     if path.is_symlink():
         raise WriteError(f"{path}: not rewritten, it is a symbolic link")
-    if not inside(path.parent, root) or not inside(path, root):
+    if not is_inside(path.parent, root) or not is_inside(path, root):
         raise WriteError(f"{path}: not rewritten, it is outside the repository {root}")
 
 

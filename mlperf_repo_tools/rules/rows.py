@@ -4,13 +4,13 @@ duplicates."""
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION
 from mlperf_repo_tools.context import ResultFileContext, RowContext
+from mlperf_repo_tools.derived import is_accuracy_text
 from mlperf_repo_tools.findings import Problem, Severity
 from mlperf_repo_tools.rules import rule
 from mlperf_repo_tools.schemas import row_schema
@@ -61,7 +61,7 @@ def numeric_placeholder(row: dict[str, Any], ctx: RowContext) -> Iterator[Proble
     numeric = row_schema(family).numeric
     for key, value in row.items():
         if isinstance(value, str) and key in numeric:
-            if key == "Accuracy" and re.match(r"^[A-Za-z0-9_.-]+: ", value):
+            if key == "Accuracy" and is_accuracy_text(value):
                 continue  # the v4.1+ 'KEY: value' accuracy text
             yield Problem((key,), f"{key} holds text {json.dumps(value)} where a number belongs")
 
