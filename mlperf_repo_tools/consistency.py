@@ -7,18 +7,33 @@ with the same other alias parts, under the same uids.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from operator import itemgetter
+from typing import Any, Generic, TypeVar
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION
 from mlperf_repo_tools.context import ExperimentContext
 from mlperf_repo_tools.loading import Document
 from mlperf_repo_tools.vocabulary import POWER_UNITS
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """A property computed on first use and then stored in the instance. Like
+    `functools.cached_property` without its lock, which costs a microsecond per first use:
+    the checks make a quarter of a million first uses, all in one thread."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, instance: Any, owner: Any = None) -> _T:
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass
@@ -38,27 +53,26 @@ class LoadedRow:
         uid = self.data.get("uid")
         return uid if isinstance(uid, str) else None
 
-    @cached_property
-    def content(self) -> bytes:
-        """A digest of the row's canonical JSON: equal digests mean equal rows. (The digest of
-        everything but the uid, then the uid: one serialization serves both.)"""
-        return self.content_without_uid + json.dumps(self.data.get("uid")).encode()
+    @_once
+    def content(self) -> Any:
+        """A key equal exactly when the rows are (key order aside; 1, 1.0 and true apart)."""
+        return self.content_without_uid, _exact(self.data.get("uid"))
 
-    @cached_property
-    def content_without_uid(self) -> bytes:
-        return _digest({k: v for k, v in self.data.items() if k != "uid"})
+    @_once
+    def content_without_uid(self) -> Any:
+        return content_key(self.data, "uid")
 
     # Cached: the checks ask each row these many times, and lint never changes a row.
-    @cached_property
+    @_once
     def is_power(self) -> bool:
         return is_power_row(self.data)
 
-    @cached_property
+    @_once
     def pair_key(self) -> tuple[Any, ...]:
         """Rows of one result share it: its power row pairs with its performance row."""
         return pair_key(self.data)
 
-    @cached_property
+    @_once
     def identity(self) -> tuple[Any, ...]:
         """What names one result: two rows with the same identity must be equal."""
         return row_identity(self.data, self.file.experiment.folder_alias.family)
@@ -99,12 +113,17 @@ def row_identity(row: dict[str, Any], family: str | None) -> tuple[Any, ...]:
     keys = _IDENTITY_KEYS.get(family or "")
     if keys is None:
         return (*pair_key(row), "power" if is_power_row(row) else "performance")
-    return tuple(json.dumps(row.get(k), sort_keys=True) for k in keys)
+    return tuple(_exact(row.get(k)) for k in keys)
+
+
+def _exact(value: Any) -> Any:
+    """A grouping key equal exactly when the JSON values are (1, 1.0 and true apart)."""
+    return value if type(value) is str else (json.dumps(value, sort_keys=True),)
 
 
 def distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
     """The rows with exact duplicates (same uid, same content) left out."""
-    seen: set[bytes] = set()
+    seen: set[Any] = set()
     result = []
     for row in rows:
         if row.content not in seen:
@@ -113,9 +132,33 @@ def distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
     return result
 
 
-def _digest(value: Any) -> bytes:
-    text = json.dumps(value, sort_keys=True)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+# Per key order of a row (rows of a file share one): its keys sorted, less the excluded
+# one, and a getter of their values in that order.
+_PLANS: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], Callable[[Any], Any]]] = {}
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_TYPES: dict[tuple[type, ...], tuple[type, ...]] = {}
+
+
+def content_key(row: dict[str, Any], exclude: str = "") -> Any:
+    """A hashable key of a row's content, less the ``exclude`` key, equal exactly when the
+    contents are equal as JSON: key order aside, and with 1, 1.0 and true told apart (the value
+    types are part of the key). Rows holding objects or arrays are keyed by canonical JSON."""
+    keys = tuple(row)
+    plan = _PLANS.get((keys, exclude))
+    if plan is None:
+        ordered = tuple(sorted(k for k in keys if k != exclude))
+        getter: Callable[[Any], Any] = itemgetter(*ordered) if len(ordered) > 1 else (
+            lambda r, k=ordered: tuple(r[x] for x in k))
+        plan = _PLANS[(keys, exclude)] = (ordered, getter)
+    ordered, getter = plan
+    values = getter(row)
+    types = tuple(map(type, values))
+    shared = _TYPES.get(types)
+    if shared is None:
+        if not _SCALAR_TYPES.issuperset(types):
+            return json.dumps({k: row[k] for k in ordered}, sort_keys=True)
+        shared = _TYPES[types] = types
+    return ordered, values, shared
 
 
 def is_power_row(row: dict[str, Any]) -> bool:
@@ -154,6 +197,14 @@ class RepositoryRows:
         loaded.rows = [LoadedRow(loaded, i, row) for i, row in enumerate(data)
                        if isinstance(row, dict)]
         self.files.append(loaded)
+
+    def release(self) -> None:
+        """Drop every row, breaking the file-row reference cycles so that memory is freed
+        at once, without the cycle collector."""
+        for loaded in self.files:
+            loaded.rows = []
+        self.files = []
+        self.memo.clear()
 
     def rows(self) -> Iterator[LoadedRow]:
         for loaded in self.files:

@@ -166,6 +166,14 @@ class _Decoder(json.JSONDecoder):
         return float(name)
 
 
+@functools.cache
+def _decoder() -> _Decoder:
+    """One decoder per process: a decoder and its scanner refer to each other, so each new
+    one would be garbage that only the cycle collector frees (a run disables it, see
+    `engine.Linter.run`). Loading is sequential; each load resets ``suspicious``."""
+    return _Decoder()
+
+
 def read_text(path: Path, relpath: str, root: Path | None) -> Document:
     """Read a file as UTF-8 text; problems become issues on the returned document."""
     doc = Document(path=path, relpath=relpath)
@@ -274,7 +282,8 @@ def load_json(path: Path, relpath: str, root: Path | None, *, rows: bool) -> Doc
     if not doc.text.strip():
         doc.issue("F001", "file is empty; expected JSON", line=1, column=1)
         return doc
-    decoder = _Decoder()
+    decoder = _decoder()
+    decoder.suspicious = False
     suspicious_rows: list[int] | None = None
     try:
         if rows and doc.text.lstrip().startswith("["):

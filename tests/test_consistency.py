@@ -7,6 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from mlperf_repo_tools.consistency import content_key
 from mlperf_repo_tools.engine import lint_paths
 
 TS = "2024-04-11.12-32-53.909290"
@@ -247,3 +250,29 @@ def test_perf_per_watt_outlier(tmp_path: Path) -> None:
 def test_perf_per_watt_within_range(tmp_path: Path) -> None:
     outlier_repo(tmp_path, 3.0)  # 10x: unusual, not an outlier
     assert "X013" not in codes(tmp_path)
+
+
+# -- content keys: what "the same row" means for duplicates, uid reuse and pairing ----------
+
+@pytest.mark.parametrize(("left", "right"), [
+    ({"a": 1, "b": "x"}, {"b": "x", "a": 1}),  # key order does not matter
+    ({"a": [1, {"y": 2, "z": 3}]}, {"a": [1, {"z": 3, "y": 2}]}),  # nor in nested objects
+    ({"uid": "u1", "a": 1}, {"uid": "u2", "a": 1}),  # the excluded key
+])
+def test_content_key_equal(left: dict, right: dict) -> None:
+    assert content_key(left, "uid") == content_key(right, "uid")
+
+
+@pytest.mark.parametrize(("left", "right"), [
+    ({"a": 1}, {"a": 1.0}),
+    ({"a": 1}, {"a": True}),
+    ({"a": 0}, {"a": False}),
+    ({"a": "1"}, {"a": 1}),
+    ({"a": None}, {}),
+    ({"a": 1}, {"b": 1}),
+    ({"a": [1]}, {"a": [1.0]}),
+    ({"a": "x", "b": "y"}, {"a": "y", "b": "x"}),
+])
+def test_content_key_different(left: dict, right: dict) -> None:
+    assert content_key(left) != content_key(right)
+    assert content_key(left, "uid") != content_key(right, "uid")

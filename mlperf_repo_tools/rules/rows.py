@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION
+from mlperf_repo_tools.consistency import content_key
 from mlperf_repo_tools.context import ResultFileContext, RowContext
 from mlperf_repo_tools.derived import is_accuracy_text
 from mlperf_repo_tools.findings import Problem, Severity
@@ -336,9 +337,9 @@ def duplicate_row(rf: ResultFileContext) -> Iterator[Problem]:
     for indexes in by_uid.values():
         if len(indexes) < 2:
             continue
-        first_seen: dict[str, int] = {}
+        first_seen: dict[Any, int] = {}
         for index in indexes:
-            content = json.dumps(rf.rows[index], sort_keys=True)
+            content = content_key(rf.rows[index])
             if content in first_seen:
                 first = first_seen[content]
                 yield Problem((index,), f"row {index} is an exact duplicate of row {first}",
