@@ -139,6 +139,12 @@ _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 _TYPES: dict[tuple[type, ...], tuple[type, ...]] = {}
 
 
+def _values_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A getter of the values at ``keys`` as a tuple (`itemgetter` of one key returns the
+    bare value)."""
+    return lambda row: tuple(row[k] for k in keys)
+
+
 def content_key(row: dict[str, Any], exclude: str = "") -> Any:
     """A hashable key of a row's content, less the ``exclude`` key, equal exactly when the
     contents are equal as JSON: key order aside, and with 1, 1.0 and true told apart (the value
@@ -148,7 +154,7 @@ def content_key(row: dict[str, Any], exclude: str = "") -> Any:
     if plan is None:
         ordered = tuple(sorted(k for k in keys if k != exclude))
         getter: Callable[[Any], Any] = itemgetter(*ordered) if len(ordered) > 1 else (
-            lambda r, k=ordered: tuple(r[x] for x in k))
+            _values_getter(ordered))
         plan = _PLANS[(keys, exclude)] = (ordered, getter)
     ordered, getter = plan
     values = getter(row)
