@@ -72,6 +72,10 @@ def document_errors(name: str, instance: Any) -> list[SchemaError]:
     return [SchemaError(tuple(e.absolute_path), e.message, str(e.validator)) for e in errors]
 
 
+# Of a row signature: its shape's errors, and each key to check with its quick test or None.
+_Plan = tuple[list[SchemaError], tuple[tuple[str, Callable[[Any], Any] | None], ...]]
+
+
 class RowSchema:
     """Validates result rows against one row schema, property by property, with memoization."""
 
@@ -89,12 +93,9 @@ class RowSchema:
         shape["properties"] = {key: True for key in self.properties}
         self._shape = Draft202012Validator(shape, registry=registry())
         self.numeric = frozenset(k for k, sub in self.properties.items() if self._is_numeric(sub))
-        self._quick = {k: q for k, sub in self.properties.items()
-                       if (q := _quick_check(sub)) is not None}
-        self._type_only = {k: t for k, sub in self.properties.items()
-                           if (t := _type_only(sub)) is not None}
         self._value_cache: dict[tuple[str, type, Any], list[SchemaError]] = {}
         self._shape_cache: dict[tuple[str, ...], list[SchemaError]] = {}
+        self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], _Plan] = {}
 
     def _is_numeric(self, subschema: Any) -> bool:
         if isinstance(subschema, dict) and "$ref" in subschema:
@@ -103,28 +104,21 @@ class RowSchema:
         return bool(isinstance(subschema, dict) and subschema.get("x-numeric"))
 
     def errors(self, row: dict[str, Any]) -> Iterator[SchemaError]:
-        keys = tuple(row)
-        shape = self._shape_cache.get(keys)
-        if shape is None:
-            found = self._shape.iter_errors(dict.fromkeys(keys))
-            shape = [SchemaError(tuple(e.absolute_path), e.message, str(e.validator))
-                     for e in found]
-            self._shape_cache[keys] = shape
+        # Rows of a file share their keys and value types, so the plan for a row (its shape's
+        # errors, and which values need more than a type test) is worked out once per
+        # signature; most values are then settled without a look.
+        signature = (tuple(row), tuple(map(type, row.values())))
+        plan = self._plans.get(signature)
+        if plan is None:
+            plan = self._plans[signature] = self._plan(*signature)
+        shape, to_check = plan
         yield from shape
-        quick, properties, cache_ = self._quick, self.properties, self._value_cache
-        type_only = self._type_only
-        for key, value in row.items():
-            allowed = type_only.get(key)
-            if allowed is not None:
-                if type(value) in allowed:
-                    continue
-            else:
-                check = quick.get(key)
-                if check is not None and check(value):
-                    continue
-            subschema = properties.get(key)
-            if subschema is None:
+        properties, cache_ = self.properties, self._value_cache
+        for key, check in to_check:
+            value = row[key]
+            if check is not None and check(value):
                 continue
+            subschema = properties[key]
             if isinstance(value, (dict, list)):
                 yield from self._check_value(key, value, subschema)
                 continue
@@ -133,6 +127,24 @@ class RowSchema:
             if cached is None:
                 cached = cache_[cache_key] = self._check_value(key, value, subschema)
             yield from cached
+
+    def _plan(self, keys: tuple[str, ...], types: tuple[type, ...]) -> _Plan:
+        """The errors of a row shape (required and unknown keys), and the keys whose values
+        must be checked one by one, each with a quick test of its values when there is one
+        (a value that fails it goes to jsonschema)."""
+        shape = self._shape_cache.get(keys)
+        if shape is None:
+            found = self._shape.iter_errors(dict.fromkeys(keys))
+            shape = [SchemaError(tuple(e.absolute_path), e.message, str(e.validator))
+                     for e in found]
+            self._shape_cache[keys] = shape
+        to_check = []
+        for key, kind in zip(keys, types, strict=True):
+            if key in self.properties:
+                quick = _quick_test(self.properties[key], kind)
+                if quick is not True:
+                    to_check.append((key, quick or None))
+        return shape, tuple(to_check)
 
     def _check_value(self, key: str, value: Any, subschema: Any) -> list[SchemaError]:
         found = self._validator.descend(value, subschema, path=key)
@@ -175,43 +187,47 @@ _JSON_TYPES: dict[str, Callable[[Any], bool]] = {
 # Python types that certainly satisfy a JSON Schema type (integral floats take the slow path).
 _PY_TYPES: dict[str, set[type]] = {"string": {str}, "integer": {int}, "number": {int, float},
                                    "boolean": {bool}, "null": {type(None)}}
-_ANNOTATIONS = {"description", "title", "x-numeric", "$comment"}
 
 
-def _type_only(subschema: Any) -> frozenset[type] | None:
-    """For a subschema that only constrains the type, the Python types that satisfy it."""
-    if not isinstance(subschema, dict) or not set(subschema) <= _ANNOTATIONS | {"type"}:
-        return None
-    types = subschema.get("type")
-    names = [types] if isinstance(types, str) else list(types or [])
-    if not names or any(name not in _PY_TYPES for name in names):
-        return None
-    return frozenset().union(*(_PY_TYPES[name] for name in names))
-
-
-def _quick_check(subschema: Any) -> Callable[[Any], bool] | None:
-    """A predicate that is True only when a value certainly satisfies ``subschema``, with
-    jsonschema's semantics, for subschemas made of a few simple keywords; None for others.
-    A False answer means: ask jsonschema, which also writes the message."""
+def _quick_test(subschema: Any, kind: type) -> Callable[[Any], Any] | bool:
+    """How a value of Python type ``kind`` is checked against ``subschema``, with jsonschema's
+    semantics, for subschemas made of a few simple keywords: True when every such value
+    passes, else a test that is true only when the value certainly passes (a value that fails
+    it goes to jsonschema, which also writes the message); False for other subschemas."""
     if not isinstance(subschema, dict) or not set(subschema) <= _QUICK_KEYWORDS:
-        return None
+        return False
     types = subschema.get("type")
     names = [types] if isinstance(types, str) else list(types or [])
     if any(name not in _JSON_TYPES for name in names):
-        return None
-    type_checks = [_JSON_TYPES[name] for name in names]
+        return False
+    enum = subschema.get("enum")
+    if enum is not None and not all(_is_integer(v) and not isinstance(v, float) for v in enum):
+        return False  # only integer enums: jsonschema compares booleans and numbers apart
     # Exact Python types that pass the type test at once; others take the JSON-type checks.
     exact = frozenset().union(*(_PY_TYPES[name] for name in names)) if names else frozenset()
+    if (names and kind not in exact) or enum is not None:
+        return _general_test(subschema, names, enum)
+    if kind is str:
+        pattern = _regex(subschema["pattern"]) if "pattern" in subschema else None
+        min_length = subschema.get("minLength", 0)
+        if pattern is not None:
+            return lambda value: len(value) >= min_length and pattern.search(value)
+        return (lambda value: len(value) >= min_length) if min_length else True
+    minimum = subschema.get("minimum")
+    if minimum is not None and kind in (int, float):
+        return lambda value: value >= minimum
+    return True
+
+
+def _general_test(subschema: dict[str, Any], names: list[str], enum: list[Any] | None
+                  ) -> Callable[[Any], bool]:
+    type_checks = [_JSON_TYPES[name] for name in names]
     pattern = _regex(subschema["pattern"]) if "pattern" in subschema else None
     min_length = subschema.get("minLength", 0)
     minimum = subschema.get("minimum")
-    enum = subschema.get("enum")
-    if enum is not None and not all(_is_integer(v) and not isinstance(v, float) for v in enum):
-        return None  # only integer enums: jsonschema compares booleans and numbers apart
 
-    def check(value: Any) -> bool:
-        kind = type(value)
-        if type_checks and kind not in exact and not any(t(value) for t in type_checks):
+    def test(value: Any) -> bool:
+        if type_checks and not any(t(value) for t in type_checks):
             return False
         if isinstance(value, str) and (
                 len(value) < min_length or (pattern is not None and not pattern.search(value))):
@@ -221,7 +237,7 @@ def _quick_check(subschema: Any) -> Callable[[Any], bool] | None:
         return enum is None or (_is_integer(value) and not isinstance(value, float)
                                 and value in enum)
 
-    return check
+    return test
 
 
 @cache
