@@ -30,6 +30,7 @@ from click.testing import CliRunner
 
 from mlperf_repo_tools.fixing import row_fixes, writing
 from mlperf_repo_tools.fixing.cli import fix_command
+from mlperf_repo_tools.fixing.jsonedit import same_json
 from mlperf_repo_tools.fixing.row_fixes import RowFix
 from mlperf_repo_tools.fixing.writing import TEMP_MARKER
 
@@ -627,3 +628,23 @@ def test_both_diff_engines_give_patches_that_apply(tmp_path: Path, text: str,
                                  capture_output=True, check=False)
         assert applied.returncode == 0, (engine, applied.stderr)
         assert (folder / "f" / "t.json").read_bytes() == after.encode(), engine
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ({"a": 1, "b": [1, "x"]}, {"b": [1, "x"], "a": 1}, True),
+    ({"a": {"x": 1, "y": None}}, {"a": {"y": None, "x": 1}}, True),
+    (float("nan"), float("nan"), True),
+    (1, 1.0, False),
+    (1, True, False),
+    (0, False, False),
+    ("1", 1, False),
+    ([1, 2], [2, 1], False),
+    ({"a": 1}, {"a": 1, "b": None}, False),
+    ({"a": [1]}, {"a": [1.0]}, False),
+])
+def test_same_json_tells_types_apart(a: Any, b: Any, same: bool) -> None:
+    """The fixer keeps a row's bytes only when its data is the same JSON: 1 -> 1.0 must be
+    rewritten."""
+    assert same_json(a, b) is same
+    assert same_json(b, a) is same
+    assert same_json(a, a)

@@ -179,7 +179,7 @@ def rebuild_object(text: str, start: int, old: dict[str, Any], new: dict[str, An
     for member in members:
         if member.key not in new:
             continue
-        if _same_json(new[member.key], old[member.key]):
+        if same_json(new[member.key], old[member.key]):
             pieces.append((member.key, text[member.start:member.end]))
         else:
             raw_key = text[member.start:member.value_start]
@@ -198,14 +198,19 @@ def rebuild_object(text: str, start: int, old: dict[str, Any], new: dict[str, An
     return "{" + head + separator.join(p for _, p in pieces) + tail + "}"
 
 
-def canonical(value: Any) -> str:
-    """JSON text that is equal exactly when the values are equal, types included (1, 1.0 and
-    true differ)."""
-    return json.dumps(value, sort_keys=True)
-
-
-def _same_json(a: Any, b: Any) -> bool:
-    return canonical(a) == canonical(b)
+def same_json(a: Any, b: Any) -> bool:
+    """Whether two JSON values are equal, types included (1, 1.0 and true differ), key order
+    aside, as `consistency.content_key` tells rows apart (0.0 and -0.0 are one number)."""
+    if a is b:
+        return True
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return len(a) == len(b) and all(k in b and same_json(v, b[k]) for k, v in a.items())
+    if kind is list:
+        return len(a) == len(b) and all(map(same_json, a, b))
+    return bool(a == b) or (kind is float and a != a and b != b)  # two NaNs: the same text
 
 
 def rebuild_array(text: str, start: int, elements: list[tuple[int | None, str | None]]
@@ -238,7 +243,7 @@ def check_same(text: str, expected: Any, what: str) -> None:
         parsed = json.loads(text, parse_constant=_no_constant)
     except (json.JSONDecodeError, ValueError) as exc:
         raise EditError(f"{what}: the rewritten text is not valid JSON ({exc})") from exc
-    if not _same_json(parsed, expected):
+    if not same_json(parsed, expected):
         raise EditError(f"{what}: the rewritten text does not hold the intended data")
     if _unencodable(text):
         raise EditError(f"{what}: the rewritten text cannot be written as UTF-8")

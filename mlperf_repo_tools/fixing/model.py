@@ -4,15 +4,14 @@ its per-version experiments), loaded with their text, changed in memory, written
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlperf_repo_tools.alias import Alias
-from mlperf_repo_tools.consistency import is_power_row, pair_key
+from mlperf_repo_tools.consistency import content_key, is_power_row, pair_key
 from mlperf_repo_tools.discovery import ExperimentFolder
-from mlperf_repo_tools.fixing.jsonedit import canonical
+from mlperf_repo_tools.fixing.jsonedit import same_json
 from mlperf_repo_tools.loading import Document
 from mlperf_repo_tools.vocabulary import Vocabulary
 
@@ -38,9 +37,9 @@ class RowEntry:
     def pair_key(self) -> tuple[Any, ...]:
         return pair_key(self.data)
 
-    def content(self, without: frozenset[str] = frozenset()) -> str:
-        return json.dumps({k: v for k, v in self.data.items() if k not in without},
-                          sort_keys=True)
+    def content(self, without: str = "") -> Any:
+        """A key of the row's content less the key ``without`` (see `content_key`)."""
+        return content_key(self.data, without)
 
 
 @dataclass
@@ -72,7 +71,7 @@ class ResultFile:
         original = self.original_rows()
         if [r.origin for r in self.rows] != list(range(len(original))):
             return True
-        return any(canonical(r.data) != canonical(original[i])
+        return any(not same_json(r.data, original[i])
                    for i, r in enumerate(self.rows))
 
 

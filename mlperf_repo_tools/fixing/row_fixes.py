@@ -19,7 +19,7 @@ from mlperf_repo_tools.derived import (
     is_number,
     power_unit,
 )
-from mlperf_repo_tools.fixing.jsonedit import canonical
+from mlperf_repo_tools.fixing.jsonedit import same_json
 from mlperf_repo_tools.fixing.model import ResultFile, RowEntry, TwinGroup
 from mlperf_repo_tools.schemas import row_schema
 from mlperf_repo_tools.vocabulary import POWER_UNITS
@@ -29,7 +29,7 @@ DERIVED_KEYS = ("Inference_per_Joule", "Accuracy_div_100")
 # performance row's for the two to be one result.
 _POWER_ROW_KEYS = frozenset({"uid", "Result", "Result_Units", "Units", "Result_Power",
                              "Result_Power_Units", "Inference_per_Joule"})
-_UID = frozenset({"uid"})
+_UID = "uid"
 # Where the unsafe placeholder fix keeps the text it replaces with null: "<key>_text".
 PLACEHOLDER_SUFFIX = "_text"
 
@@ -166,7 +166,7 @@ def _merge_one(members: list[tuple[ResultFile, RowEntry]]) -> int:
 
 def _same_result(performance: dict[str, Any], power: dict[str, Any]) -> bool:
     keys = (set(performance) | set(power)) - _POWER_ROW_KEYS
-    return all(canonical(performance.get(k)) == canonical(power.get(k)) for k in keys)
+    return all(same_json(performance.get(k), power.get(k)) for k in keys)
 
 
 

@@ -29,11 +29,11 @@ from mlperf_repo_tools.discovery import (
 from mlperf_repo_tools.fixing import meta_fixes, tree_fixes
 from mlperf_repo_tools.fixing.jsonedit import (
     EditError,
-    canonical,
     check_same,
     detect_style,
     rebuild_array,
     rebuild_object,
+    same_json,
 )
 from mlperf_repo_tools.fixing.model import ResultFile, RowEntry, TwinGroup
 from mlperf_repo_tools.fixing.row_fixes import ROW_FIXES
@@ -258,7 +258,7 @@ def render_rows(text: str, result_file: ResultFile) -> str:
     for entry in result_file.rows:
         if entry.origin is None:
             elements.append((None, style.dumps(entry.data, 1)))
-        elif canonical(entry.data) == canonical(original[entry.origin]):
+        elif same_json(entry.data, original[entry.origin]):
             elements.append((entry.origin, None))
         else:
             old = original[entry.origin]
