@@ -294,6 +294,18 @@ def test_typo_experiment_without_twin_is_renamed(tmp_path: Path) -> None:
     assert not (tmp_path / "experiment" / typo).exists()
 
 
+def test_per_file_ignores_stop_the_typo_merge(tmp_path: Path) -> None:
+    typo = INFERENCE_ALIAS.replace("image-classification", "image-clasification")
+    write_repo(tmp_path, {typo: [perf() | {"has_power": False}]})
+    (tmp_path / ".mlperf-repo-tools.toml").write_text(
+        f'[per-file-ignores]\n"experiment/{typo}/_cm.json" = ["M003"]\n')
+    code, out, err = run_fix(tmp_path, "--unsafe-fixes")
+    assert code == 1  # X010 remains: the typo'd experiment has no aggregate
+    assert (tmp_path / "experiment" / typo).is_dir()
+    assert not (tmp_path / "experiment" / INFERENCE_ALIAS).exists()
+    assert "per-file-ignores excuse M003" in out + err
+
+
 # --- format preservation ---------------------------------------------------------------------
 
 
@@ -463,6 +475,46 @@ def test_repository_configuration_applies_to_fixes(tmp_path: Path) -> None:
     (tmp_path / ".mlperf-repo-tools.toml").write_text('ignore = ["R012"]\ncolour = 1\n')
     code, _, err = run_fix(tmp_path)
     assert code == 2 and "unknown key 'colour'" in err
+
+
+def test_per_file_ignores_stop_fixes_in_those_files(tmp_path: Path) -> None:
+    """A file whose finding is excused keeps its bytes; the same fix runs elsewhere."""
+    write_repo(tmp_path, {INFERENCE_ALIAS: [merged(), merged()], POWER: [merged(), merged()]})
+    (tmp_path / ".mlperf-repo-tools.toml").write_text(
+        f'[per-file-ignores]\n"experiment/{INFERENCE_ALIAS}/*" = ["R012"]\n')
+    excused = result_file(tmp_path, INFERENCE_ALIAS).read_bytes()
+    assert run_fix(tmp_path)[0] == 1
+    assert result_file(tmp_path, INFERENCE_ALIAS).read_bytes() == excused
+    assert rows_of(tmp_path, POWER) == [merged()]
+    assert lint(tmp_path, ["R012"]) != []  # still there; the configuration excuses it
+    assert "nothing to fix" in run_fix(tmp_path)[2]
+
+
+def test_per_file_ignores_stop_one_derived_fix_not_the_other(tmp_path: Path) -> None:
+    row = merged() | {"Accuracy_div_100": 0.5}
+    del row["Inference_per_Joule"]
+    repo(tmp_path, [row], aggregate=False)
+    (tmp_path / ".mlperf-repo-tools.toml").write_text(
+        '[per-file-ignores]\n"experiment/*/*/cm-result.json" = ["R008"]\n')
+    assert {f.code for f in lint(tmp_path, ["R008", "R009"])} == {"R008", "R009"}
+    run_fix(tmp_path, "--derive")
+    fixed = rows_of(tmp_path, POWER)[0]
+    assert "Inference_per_Joule" not in fixed  # R008 is excused here
+    assert fixed["Accuracy_div_100"] == merged()["Accuracy_div_100"]  # R009 is not
+
+
+def test_per_file_ignores_stop_tag_fixes_in_that_meta(tmp_path: Path) -> None:
+    meta = meta_for(POWER, "00000000000000a1", tags=tags_for(POWER)[:-2])
+    write_repo(tmp_path, with_aggregates({POWER: [merged()]}), metas={POWER: meta})
+    (tmp_path / ".mlperf-repo-tools.toml").write_text(
+        f'[per-file-ignores]\n"experiment/{POWER}/_cm.json" = ["M007"]\n')
+    meta_path = tmp_path / "experiment" / POWER / "_cm.json"
+    before = meta_path.read_bytes()
+    code, out, err = run_fix(tmp_path)
+    assert code == 0  # nothing changed, and the one finding is excused
+    assert meta_path.read_bytes() == before
+    assert f"experiment/{POWER}/_cm.json: not rewritten: per-file-ignores excuse M007" \
+        in out + err
 
 
 # --- regressions found by trying to break the fixer ------------------------------------------

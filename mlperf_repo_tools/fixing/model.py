@@ -50,6 +50,11 @@ class ResultFile:
     writable: bool  # in scope, parsed cleanly, nothing that a rewrite could lose
     rows: list[RowEntry] = field(default_factory=list)
     applied: Counter[str] = field(default_factory=Counter)
+    excused: frozenset[str] = frozenset()  # codes per-file-ignores excuse in this file
+
+    def may_fix(self, code: str) -> bool:
+        """Whether the fix of ``code`` may change this file."""
+        return self.writable and code not in self.excused
 
     @property
     def vocab(self) -> Vocabulary | None:

@@ -43,9 +43,11 @@ class RowFix:
     summary: str
 
 
-def _writable_rows(group: TwinGroup) -> Iterator[tuple[ResultFile, RowEntry]]:
+def _writable_rows(group: TwinGroup, code: str | None
+                   ) -> Iterator[tuple[ResultFile, RowEntry]]:
+    """The rows of the files that the fix of ``code`` (None: of some code) may change."""
     for result_file in group.files:
-        if result_file.writable:
+        if result_file.writable if code is None else result_file.may_fix(code):
             for entry in result_file.rows:
                 yield result_file, entry
 
@@ -59,7 +61,7 @@ def drop_exact_duplicates(group: TwinGroup) -> int:
     """R012: keep the first of rows with the same uid and the same content in one file."""
     changes = 0
     for result_file in group.files:
-        if not result_file.writable:
+        if not result_file.may_fix("R012"):
             continue
         seen: set[str] = set()
         kept = []
@@ -82,7 +84,7 @@ def drop_power_twins(group: TwinGroup) -> int:
     performance = _performance_keys(group)
     changes = 0
     for result_file in group.files:
-        if not result_file.writable:
+        if not result_file.may_fix("X006"):
             continue
         other_side = uids_by_side[not result_file.is_aggregate]
         copies: dict[str, list[RowEntry]] = defaultdict(list)
@@ -120,7 +122,7 @@ def merge_split_pairs(group: TwinGroup) -> int:
     agrees with the performance row on everything else."""
     changes = 0
     for files in group.by_experiment().values():
-        if not all(f.writable for f in files):
+        if not all(f.may_fix("X002") for f in files):
             continue  # a pair may span files: change all of them or none
         by_key: dict[tuple[Any, ...], list[tuple[ResultFile, RowEntry]]] = defaultdict(list)
         for result_file in files:
@@ -184,7 +186,7 @@ def derive_metrics(group: TwinGroup) -> int:
     changes = 0
     split_power = {(f.experiment.name, e.pair_key) for f in group.files for e in f.rows
                    if e.is_power}
-    for result_file, entry in _writable_rows(group):
+    for result_file, entry in _writable_rows(group, None):
         vocab = result_file.vocab
         if vocab is None or vocab.family != "inference":
             continue
@@ -197,10 +199,11 @@ def derive_metrics(group: TwinGroup) -> int:
         for key, value in wanted.items():
             if value is not None and (key not in row or not _identical(row[key], value)):
                 code = "R009" if key in row else "R008"
-                row[key] = value
-                changes += _note(result_file, code)
+                if result_file.may_fix(code):
+                    row[key] = value
+                    changes += _note(result_file, code)
             elif value is None and key == "Inference_per_Joule" and key in row \
-                    and key in wanted:
+                    and key in wanted and result_file.may_fix("R009"):
                 del row[key]
                 changes += _note(result_file, "R009")
     return changes
@@ -236,7 +239,7 @@ def _copy_missing(targets: list[tuple[ResultFile, RowEntry]], source: dict[str, 
     for result_file, entry in targets:
         missing = {k: v for k, v in source.items()
                    if k not in entry.data and k not in DERIVED_KEYS}
-        if missing and result_file.writable:
+        if missing and result_file.may_fix("X009"):
             entry.data.update(missing)
             changes += _note(result_file, "X009")
     return changes
@@ -245,7 +248,7 @@ def _copy_missing(targets: list[tuple[ResultFile, RowEntry]], source: dict[str, 
 def null_placeholders(group: TwinGroup) -> int:
     """R002 (unsafe): text in a numeric field becomes null; the text moves to `<key>_text`."""
     changes = 0
-    for result_file, entry in _writable_rows(group):
+    for result_file, entry in _writable_rows(group, "R002"):
         family = result_file.alias.family
         if family is None:
             continue
@@ -268,7 +271,7 @@ def public_links(group: TwinGroup) -> int:
     """R014 (unsafe): links into a round's pre-publication repository point to its public
     results repository, on the branch that exists there."""
     changes = 0
-    for result_file, entry in _writable_rows(group):
+    for result_file, entry in _writable_rows(group, "R014"):
         vocab = result_file.vocab
         row = entry.data
         round_ = vocab.round(str(row.get("version"))) if vocab else None
@@ -288,7 +291,7 @@ def public_links(group: TwinGroup) -> int:
 def status_case(group: TwinGroup) -> int:
     """R015 (unsafe): tiny `Status` spelled in another case takes the vocabulary's spelling."""
     changes = 0
-    for result_file, entry in _writable_rows(group):
+    for result_file, entry in _writable_rows(group, "R015"):
         vocab = result_file.vocab
         status = entry.data.get("Status")
         if vocab is None or vocab.family != "tiny" or not isinstance(status, str):
@@ -304,7 +307,7 @@ def token_units(group: TwinGroup) -> int:
     """R004 (unsafe): LLM rows of rounds whose official unit is `Tokens/s`, labelled
     `Samples/s` or `Queries/s`, are relabelled (`Units` and its mirror `Result_Units`)."""
     changes = 0
-    for result_file, entry in _writable_rows(group):
+    for result_file, entry in _writable_rows(group, "R004"):
         vocab = result_file.vocab
         row = entry.data
         units = row.get("Units")

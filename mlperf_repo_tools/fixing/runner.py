@@ -62,6 +62,9 @@ class FixOptions:
     dry_run: bool = False  # compute diffs, write nothing
     selected: Callable[[str], bool] = lambda code: True
     ignored: Callable[[str], bool] = lambda code: False
+    # The codes that per-file-ignores excuse in a file (by repository path): no fix of those
+    # codes changes that file.
+    excused: Callable[[str], frozenset[str]] = lambda path: frozenset()
 
 
 @dataclass
@@ -135,6 +138,9 @@ class Fixer:
         renamed = set()
         for experiment, corrected in tree_fixes.plan(self.repo):
             reason = tree_fixes.refusal(self.repo, experiment, corrected)
+            places = [experiment.relpath, *(self.repo.rel(p) for p in experiment.meta_paths)]
+            if any("M003" in self.options.excused(place) for place in places):
+                reason = "per-file-ignores excuse M003"
             if reason is not None:
                 self.report.skipped.append(f"{experiment.relpath}: not merged into {corrected}: "
                                            f"{reason}")
@@ -182,6 +188,11 @@ class Fixer:
                      for p in experiment.meta_paths if repo.in_scope(repo.rel(p))]
         for edit in meta_fixes.fix_meta(documents, experiment.name, rename=renamed):
             codes = [c for c in edit.codes if c == "M003" or tag_fix]
+            excused = sorted(set(codes) & self.options.excused(edit.document.relpath))
+            if excused:
+                self.report.skipped.append(f"{edit.document.relpath}: not rewritten: "
+                                           f"per-file-ignores excuse {', '.join(excused)}")
+                continue
             if codes:
                 self._write(edit.document.path, edit.document.relpath,
                             edit.document.text or "", edit.new_text, Counter(codes))
@@ -197,7 +208,8 @@ class Fixer:
             document = load_json(timestamp.result_path, relpath, repo.root, rows=True)
             clean = document.ok and not document.issues and isinstance(document.data, list)
             writable = clean and repo.in_scope(relpath)
-            result_file = ResultFile(experiment, alias, document, writable)
+            result_file = ResultFile(experiment, alias, document, writable,
+                                     excused=self.options.excused(relpath))
             if isinstance(document.data, list):
                 result_file.rows = [RowEntry(i, _copy(row)) for i, row in enumerate(document.data)
                                     if isinstance(row, dict)]
