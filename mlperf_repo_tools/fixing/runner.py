@@ -208,6 +208,11 @@ class Fixer:
             document = load_json(timestamp.result_path, relpath, repo.root, rows=True)
             clean = document.ok and not document.issues and isinstance(document.data, list)
             writable = clean and repo.in_scope(relpath)
+            if writable and timestamp.result_path.is_symlink():
+                # Writing would replace the link by a file, or write outside the folder.
+                writable = False
+                self.report.skipped.append(f"{relpath}: not rewritten: it is a symbolic link "
+                                           "(fix the file it points to)")
             result_file = ResultFile(experiment, alias, document, writable,
                                      excused=self.options.excused(relpath))
             if isinstance(document.data, list):
