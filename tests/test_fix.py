@@ -306,6 +306,25 @@ def test_per_file_ignores_stop_the_typo_merge(tmp_path: Path) -> None:
     assert "per-file-ignores excuse M003" in out + err
 
 
+def test_hard_linked_files_are_left_alone_with_a_notice(tmp_path: Path) -> None:
+    """A rewrite gives the path a new file: the other names would keep the old text."""
+    meta = meta_for(POWER, "00000000000000a1", tags=tags_for(POWER)[:-2])
+    write_repo(tmp_path, with_aggregates({POWER: [merged(), merged()]}), metas={POWER: meta})
+    rows_path = result_file(tmp_path, POWER)
+    meta_path = tmp_path / "experiment" / POWER / "_cm.json"
+    os.link(rows_path, tmp_path / "rows-elsewhere.json")
+    os.link(meta_path, tmp_path / "meta-elsewhere.json")
+    before = {p: p.read_bytes() for p in (rows_path, meta_path)}
+    code, out, err = run_fix(tmp_path)
+    assert code == 1 and "R012" in out and "M007" in out and "error:" not in err
+    assert {p: p.read_bytes() for p in before} == before
+    assert rows_path.stat().st_nlink == meta_path.stat().st_nlink == 2
+    for path in (rows_path, meta_path):
+        assert f"{path.relative_to(tmp_path)}: not rewritten: it has 2 hard links" in err
+    # the aggregate, which has no other name, is fixed
+    assert rows_of(tmp_path, AGGREGATE) == [merged()]
+
+
 # --- format preservation ---------------------------------------------------------------------
 
 

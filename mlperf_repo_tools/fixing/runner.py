@@ -41,6 +41,7 @@ from mlperf_repo_tools.fixing.writing import (
     WriteError,
     remove_stale_temporaries,
     unified_diff,
+    why_not_rewritten,
     write_atomically,
 )
 from mlperf_repo_tools.loading import load_json, load_meta
@@ -188,14 +189,16 @@ class Fixer:
                      for p in experiment.meta_paths if repo.in_scope(repo.rel(p))]
         for edit in meta_fixes.fix_meta(documents, experiment.name, rename=renamed):
             codes = [c for c in edit.codes if c == "M003" or tag_fix]
-            excused = sorted(set(codes) & self.options.excused(edit.document.relpath))
-            if excused:
-                self.report.skipped.append(f"{edit.document.relpath}: not rewritten: "
-                                           f"per-file-ignores excuse {', '.join(excused)}")
+            if not codes:
                 continue
-            if codes:
-                self._write(edit.document.path, edit.document.relpath,
-                            edit.document.text or "", edit.new_text, Counter(codes))
+            excused = sorted(set(codes) & self.options.excused(edit.document.relpath))
+            reason = f"per-file-ignores excuse {', '.join(excused)}" if excused else \
+                why_not_rewritten(edit.document.path)
+            if reason is not None:
+                self.report.skipped.append(f"{edit.document.relpath}: not rewritten: {reason}")
+                continue
+            self._write(edit.document.path, edit.document.relpath,
+                        edit.document.text or "", edit.new_text, Counter(codes))
 
     def _load_results(self, experiment: ExperimentFolder) -> list[ResultFile]:
         repo = self.repo
@@ -208,11 +211,10 @@ class Fixer:
             document = load_json(timestamp.result_path, relpath, repo.root, rows=True)
             clean = document.ok and not document.issues and isinstance(document.data, list)
             writable = clean and repo.in_scope(relpath)
-            if writable and timestamp.result_path.is_symlink():
-                # Writing would replace the link by a file, or write outside the folder.
+            reason = why_not_rewritten(timestamp.result_path) if writable else None
+            if reason is not None:
                 writable = False
-                self.report.skipped.append(f"{relpath}: not rewritten: it is a symbolic link "
-                                           "(fix the file it points to)")
+                self.report.skipped.append(f"{relpath}: not rewritten: {reason}")
             result_file = ResultFile(experiment, alias, document, writable,
                                      excused=self.options.excused(relpath))
             if isinstance(document.data, list):

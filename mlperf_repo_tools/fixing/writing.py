@@ -38,9 +38,24 @@ def check_target(path: Path, root: Path) -> None:
         raise WriteError(f"{path}: not rewritten, it is outside the repository {root}")
 
 
+def why_not_rewritten(path: Path) -> str | None:
+    """Why the fixer leaves the file at ``path`` alone although it could fix it, or None: a
+    rewrite replaces the file by a new one, which would turn a symbolic link into a file and
+    give a file with hard links a content of its own."""
+    if path.is_symlink():
+        return "it is a symbolic link (fix the file it points to)"
+    try:
+        links = path.stat().st_nlink
+    except OSError:
+        return None
+    if links > 1:
+        return f"it has {links} hard links, which a rewrite would separate"
+    return None
+
+
 def write_atomically(path: Path, text: str, root: Path) -> None:
     check_target(path, root)
-    # The rename gives the path a new inode: hard links to the old file keep the old text.
+    # The rename gives the path a new inode (the runner leaves hard-linked files alone).
     info = path.stat() if path.exists() else None
     mode = stat.S_IMODE(info.st_mode) if info else 0o644
     data = text.encode("utf-8")
