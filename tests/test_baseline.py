@@ -183,3 +183,17 @@ def test_pairs_reported_at_either_row_keep_their_entry(tmp_path: Path) -> None:
         rewrite(root, alias, lambda rows: list(reversed(rows)))
     assert run(root)[1] != first  # reported at the other row now
     assert run(root, "--baseline", baseline)[:2] == (0, "")
+
+
+def test_three_conflicting_rows_keep_their_entries_when_reordered(tmp_path: Path) -> None:
+    """X005 compares every variant of one result with one of them; that one is chosen by
+    content, so reversing the rows reports the same pairs."""
+    rows = [result_row(1, Result=float(value), uid=f"{n:016x}")
+            for n, value in ((21, 300), (22, 100), (23, 200))]
+    root = write_repo(tmp_path / "repo", with_aggregates({INFERENCE_ALIAS: rows}))
+    first = run(root)[1]
+    assert first.count(" X005 ") == 4  # two pairs, in the experiment and in its aggregate
+    baseline = baseline_of(root, tmp_path)
+    for alias in (INFERENCE_ALIAS, AGGREGATE):
+        rewrite(root, alias, lambda rows: list(reversed(rows)))
+    assert run(root, "--baseline", baseline)[:2] == (0, "")

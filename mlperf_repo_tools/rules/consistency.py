@@ -3,6 +3,7 @@ and identity, uid reuse, aggregates. Each finding lists every place involved."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -155,6 +156,11 @@ def identity_conflict(rows: RepositoryRows) -> Iterator[Problem]:
             groups[row.identity].append(row)
         for group in groups.values():
             variants = _by_content(group)
+            if len(variants) < 2:
+                continue
+            # Anchored on the variant first by content, not by position, so that reordering
+            # rows or files reports the same pairs (and a baseline stays valid).
+            variants.sort(key=lambda row: json.dumps(row.data, sort_keys=True))
             first = variants[0]
             for other in variants[1:]:
                 keys = _differing_keys(first.data, other.data)
