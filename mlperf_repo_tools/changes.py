@@ -6,7 +6,8 @@ as a deletion of the old path and a change of the new one. Only the commit REF i
 present, so a shallow clone works once REF was fetched (``git fetch --depth=1 origin REF``).
 
 A deleted file cannot be checked; its experiment folder, when it is still there, is checked
-instead, since what is left of the experiment may now be inconsistent.
+instead, since what is left of the experiment may now be inconsistent; when the whole
+experiment is gone, its aggregate and per-version twins are checked.
 """
 
 from __future__ import annotations
@@ -40,9 +41,22 @@ class Changes:
             if path.name not in FORMAT_FILES:
                 continue
             experiment = path.parent.parent if path.name == RESULT_FILE else path.parent
-            if experiment.is_dir() and experiment not in targets:
+            if experiment.is_dir():
                 targets.append(experiment)
+            else:  # the whole experiment went: its aggregate or per-version twins may miss it
+                targets.extend(_twins(experiment))
         return sorted(set(targets))
+
+
+def _twins(experiment: Path) -> list[Path]:
+    """The experiment folders beside ``experiment`` with its twin key (see `twin_key`)."""
+    from mlperf_repo_tools.consistency import twin_key
+
+    key = twin_key(experiment.name)
+    if key is None or not experiment.parent.is_dir():
+        return []
+    return [folder for folder in experiment.parent.iterdir()
+            if folder.is_dir() and twin_key(folder.name) == key]
 
 
 def _git(folder: Path, *args: str) -> str:

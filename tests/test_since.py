@@ -120,6 +120,14 @@ def test_deleted_result_file_checks_its_experiment(repo: Path) -> None:
                               "F008")]
 
 
+def test_deleted_experiment_checks_its_twins(repo: Path) -> None:
+    """The aggregate of a deleted experiment now holds rows with no per-version twin."""
+    shutil.rmtree(repo / "experiment" / INFERENCE_ALIAS)
+    status, out, _ = run(repo, "--since", "HEAD")
+    assert status == 1
+    assert set(reported(out)) == {(result_rel(AGGREGATE), "X010")}
+
+
 def test_nothing_changed(repo: Path) -> None:
     (repo / "notes.txt").write_text("not a file of the format\n")
     status, out, err = run(repo, "--since", "HEAD~1")
