@@ -8,6 +8,7 @@ with the same other alias parts, under the same uids.
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ class _once(Generic[_T]):
         self.compute = compute
         self.name = compute.__name__
 
-    def __get__(self, instance: Any, owner: Any = None) -> _T:
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
         value = instance.__dict__[self.name] = self.compute(instance)
         return value
 
@@ -132,11 +135,18 @@ def distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
     return result
 
 
-# Per key order of a row (rows of a file share one): its keys sorted, less the excluded
-# one, and a getter of their values in that order.
-_PLANS: dict[tuple[tuple[str, ...], str], tuple[tuple[str, ...], Callable[[Any], Any]]] = {}
+# What content_key returns: compare with == and use as a dict key, nothing else.
+ContentKey = Any
+
+# Per key order of a row (rows of a file share one), and per excluded key: its keys sorted,
+# less the excluded one, and a getter of their values in that order. Per tuple of value types:
+# the same tuple (shared), and a test for NaN among the floats. Cleared when large: hostile
+# input can give every row its own key order.
+_PLANS: dict[tuple[tuple[str, ...], str | None],
+             tuple[tuple[str, ...], Callable[[Any], Any]]] = {}
+_TYPES: dict[tuple[type, ...], tuple[tuple[type, ...], Callable[[Any], bool] | None]] = {}
+_MAX_PLANS = 4096
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
-_TYPES: dict[tuple[type, ...], tuple[type, ...]] = {}
 
 
 def _values_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
@@ -145,13 +155,29 @@ def _values_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
     return lambda row: tuple(row[k] for k in keys)
 
 
-def content_key(row: dict[str, Any], exclude: str = "") -> Any:
+def _nan_test(types: tuple[type, ...]) -> Callable[[Any], bool] | None:
+    """A test for NaN among the values of these types (None: no float among them)."""
+    floats = [i for i, kind in enumerate(types) if kind is float]
+    if not floats:
+        return None
+    pick = itemgetter(*floats) if len(floats) > 1 else _values_getter_by_index(floats[0])
+    return lambda values: any(map(math.isnan, pick(values)))
+
+
+def _values_getter_by_index(index: int) -> Callable[[Any], Any]:
+    return lambda values: (values[index],)
+
+
+def content_key(row: dict[str, Any], exclude: str | None = None) -> ContentKey:
     """A hashable key of a row's content, less the ``exclude`` key, equal exactly when the
     contents are equal as JSON: key order aside, and with 1, 1.0 and true told apart (the value
-    types are part of the key). Rows holding objects or arrays are keyed by canonical JSON."""
+    types are part of the key). Rows holding objects, arrays or NaN are keyed by canonical
+    JSON. Only a top-level zero's sign is not told apart (0.0 == -0.0)."""
     keys = tuple(row)
     plan = _PLANS.get((keys, exclude))
     if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
         ordered = tuple(sorted(k for k in keys if k != exclude))
         getter: Callable[[Any], Any] = itemgetter(*ordered) if len(ordered) > 1 else (
             _values_getter(ordered))
@@ -159,11 +185,16 @@ def content_key(row: dict[str, Any], exclude: str = "") -> Any:
     ordered, getter = plan
     values = getter(row)
     types = tuple(map(type, values))
-    shared = _TYPES.get(types)
-    if shared is None:
+    known = _TYPES.get(types)
+    if known is None:
         if not _SCALAR_TYPES.issuperset(types):
             return json.dumps({k: row[k] for k in ordered}, sort_keys=True)
-        shared = _TYPES[types] = types
+        if len(_TYPES) >= _MAX_PLANS:
+            _TYPES.clear()
+        known = _TYPES[types] = (types, _nan_test(types))
+    shared, has_nan = known
+    if has_nan is not None and has_nan(values):
+        return json.dumps({k: row[k] for k in ordered}, sort_keys=True)
     return ordered, values, shared
 
 

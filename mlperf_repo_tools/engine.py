@@ -87,8 +87,8 @@ class Linter:
             extend_vocabularies(self.config.vocabulary)
         # The run builds millions of objects and keeps them until it ends, which makes the
         # cycle collector walk them again and again (a tenth of a full lint). The run makes no
-        # cyclic garbage of note (`_release` breaks the one cycle its rows form), so the
-        # collector rests until the run ends.
+        # cyclic garbage of note (`RepositoryRows.release` breaks the one cycle its rows
+        # form), so the collector rests until the run ends.
         collecting = gc.isenabled()
         gc.disable()
         try:

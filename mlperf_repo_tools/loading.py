@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import sys
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -166,12 +167,17 @@ class _Decoder(json.JSONDecoder):
         return float(name)
 
 
-@functools.cache
+_DECODERS = threading.local()
+
+
 def _decoder() -> _Decoder:
-    """One decoder per process: a decoder and its scanner refer to each other, so each new
+    """One decoder per thread: a decoder and its scanner refer to each other, so each new
     one would be garbage that only the cycle collector frees (a run disables it, see
-    `engine.Linter.run`). Loading is sequential; each load resets ``suspicious``."""
-    return _Decoder()
+    `engine.Linter.run`). Each load resets ``suspicious``."""
+    decoder: _Decoder | None = getattr(_DECODERS, "decoder", None)
+    if decoder is None:
+        decoder = _DECODERS.decoder = _Decoder()
+    return decoder
 
 
 def read_text(path: Path, relpath: str, root: Path | None) -> Document:

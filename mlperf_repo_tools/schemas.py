@@ -76,6 +76,9 @@ def document_errors(name: str, instance: Any) -> list[SchemaError]:
 _Plan = tuple[list[SchemaError], tuple[tuple[str, Callable[[Any], Any] | None], ...]]
 
 
+_MAX_PLANS = 4096
+
+
 class RowSchema:
     """Validates result rows against one row schema, property by property, with memoization."""
 
@@ -96,6 +99,7 @@ class RowSchema:
         self._value_cache: dict[tuple[str, type, Any], list[SchemaError]] = {}
         self._shape_cache: dict[tuple[str, ...], list[SchemaError]] = {}
         self._plans: dict[tuple[tuple[str, ...], tuple[type, ...]], _Plan] = {}
+        self._tests: dict[tuple[str, type], Callable[[Any], Any] | bool] = {}
 
     def _is_numeric(self, subschema: Any) -> bool:
         if isinstance(subschema, dict) and "$ref" in subschema:
@@ -110,6 +114,8 @@ class RowSchema:
         signature = (tuple(row), tuple(map(type, row.values())))
         plan = self._plans.get(signature)
         if plan is None:
+            if len(self._plans) >= _MAX_PLANS:  # hostile input: a key order per row
+                self._plans.clear()
             plan = self._plans[signature] = self._plan(*signature)
         shape, to_check = plan
         yield from shape
@@ -141,7 +147,9 @@ class RowSchema:
         to_check = []
         for key, kind in zip(keys, types, strict=True):
             if key in self.properties:
-                quick = _quick_test(self.properties[key], kind)
+                quick = self._tests.get((key, kind))
+                if quick is None:
+                    quick = self._tests[key, kind] = _quick_test(self.properties[key], kind)
                 if quick is not True:
                     to_check.append((key, quick or None))
         return shape, tuple(to_check)

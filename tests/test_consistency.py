@@ -276,3 +276,26 @@ def test_content_key_equal(left: dict, right: dict) -> None:
 def test_content_key_different(left: dict, right: dict) -> None:
     assert content_key(left) != content_key(right)
     assert content_key(left, "uid") != content_key(right, "uid")
+
+
+def test_content_key_keeps_a_key_named_empty() -> None:
+    """No key is left out unless one is named: "" is a key like any other."""
+    assert content_key({"uid": "a", "": 1}) != content_key({"uid": "a", "": 2})
+    assert content_key({"uid": "a", "": 1}, "uid") != content_key({"uid": "b", "": 2}, "uid")
+
+
+def test_content_key_rows_with_nan_are_equal() -> None:
+    """Each NaN read is its own object, and NaN != NaN; as JSON text, two NaNs are the same."""
+    nan = float("nan")
+    left, right = {"a": nan, "b": 1.5}, {"b": 1.5, "a": float("nan")}
+    assert content_key(left) == content_key(right)
+    assert content_key(left) != content_key({"a": 1.5, "b": 1.5})
+
+
+def test_rows_with_nan_are_duplicates_not_conflicts(tmp_path: Path) -> None:
+    """NaN is a finding of its own (F004); it must not also turn a copy into a conflict."""
+    nan_row = {**merged_row("a" * 16), "Accuracy": float("nan")}
+    twin = {**nan_row, "uid": "c" * 16}
+    write_repo(tmp_path, both([nan_row, copy.deepcopy(nan_row), twin]))
+    found = [f.code for f in lint_paths([tmp_path], select=["X005", "X006", "R012"]).findings]
+    assert sorted(found) == ["R012", "R012", "X006", "X006"]

@@ -723,3 +723,18 @@ def test_same_json_tells_types_apart(a: Any, b: Any, same: bool) -> None:
     assert same_json(a, b) is same
     assert same_json(b, a) is same
     assert same_json(a, a)
+
+
+def test_deeply_nested_value_does_not_stop_a_fix(tmp_path: Path) -> None:
+    """Comparing a value nested 900 deep would overflow a recursive walk; the fix still runs
+    and keeps the nested value's bytes."""
+    row = merged() | {"Accuracy_div_100": 0.5}
+    nested = '{"a":' * 900 + "1" + "}" * 900
+    text = dump([row]).replace('"Accuracy": ', f'"extra": {nested},\n    "Accuracy": ', 1)
+    repo(tmp_path, [row], aggregate=False)
+    result_file(tmp_path, POWER).write_text(text)
+    code, _, err = run_fix(tmp_path, "--derive")
+    assert code == 1 and "error" not in err, err
+    fixed = result_file(tmp_path, POWER).read_text()
+    assert nested in fixed
+    assert json.loads(fixed)[0]["Accuracy_div_100"] == merged()["Accuracy_div_100"]

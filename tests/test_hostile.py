@@ -607,3 +607,38 @@ def test_at_least_sixty_cases() -> None:
 def test_max_file_bytes_is_below_the_memory_goal() -> None:
     """A file at the size limit, as text and rows, must fit the 300 MB memory goal."""
     assert loading.MAX_FILE_BYTES <= 64 * 2**20
+
+
+def test_loading_from_two_threads_keeps_each_files_findings(tmp_path: Path) -> None:
+    """The JSON decoder is reused (one per thread): a load in one thread must not clear what
+    the decoder noticed in another's file."""
+    import threading
+
+    from mlperf_repo_tools.loading import load_json
+
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps([{"uid": f"{i:016x}", "a": i, "b": [1, {"c": 2}]}
+                                 for i in range(3000)]))
+    bad = tmp_path / "bad.json"
+    bad.write_text("[" + ", ".join('{"a": NaN}' if i % 50 == 0 else '{"a": 1}'
+                                   for i in range(3000)) + "]")
+    wrong: list[str] = []
+
+    def load(path: Path, expected: bool) -> None:
+        for _ in range(10):
+            doc = load_json(path, path.name, None, rows=True)
+            if any(i.code == "F004" for i in doc.issues) != expected:
+                wrong.append(path.name)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=load, args=(clean, False)),
+                   threading.Thread(target=load, args=(bad, True))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert wrong == []

@@ -53,3 +53,23 @@ def test_row_schema_failing_and_passing_value() -> None:
     assert _our_errors(schema, inference_row()) == []
     bad = inference_row(uid="42")
     assert [parts for parts, _ in _our_errors(schema, bad)] == [("uid",)]
+
+
+def test_plans_stay_bounded_under_a_key_order_per_row() -> None:
+    """Hostile input can give every row its own key order: the caches must not grow with it,
+    and the answers must stay right when they are cleared."""
+    import random
+
+    from mlperf_repo_tools import consistency, schemas
+
+    schema = RowSchema("inference-row")
+    keys = list(inference_row())
+    shuffler = random.Random(7)
+    for _ in range(schemas._MAX_PLANS + 500):
+        shuffler.shuffle(keys)
+        row = {k: inference_row()[k] for k in keys}
+        assert list(schema.errors(row)) == []
+        consistency.content_key(row, "uid")
+    assert len(schema._plans) <= schemas._MAX_PLANS
+    assert len(schema._tests) <= len(schema.properties) * 6
+    assert len(consistency._PLANS) <= consistency._MAX_PLANS

@@ -200,16 +200,35 @@ def rebuild_object(text: str, start: int, old: dict[str, Any], new: dict[str, An
 
 def same_json(a: Any, b: Any) -> bool:
     """Whether two JSON values are equal, types included (1, 1.0 and true differ), key order
-    aside, as `consistency.content_key` tells rows apart (0.0 and -0.0 are one number)."""
+    aside; two NaNs are equal, and so are 0.0 and -0.0 (the fixer never changes a zero's
+    sign, so this decides no rewrite)."""
+    try:
+        return _same(a, b)
+    except RecursionError:  # deeper than Python's stack allows: the C encoder goes deeper
+        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Loops, not all() over a generator: one stack frame per level of nesting, not two.
     if a is b:
         return True
     kind = type(a)
     if kind is not type(b):
         return False
     if kind is dict:
-        return len(a) == len(b) and all(k in b and same_json(v, b[k]) for k, v in a.items())
+        if len(a) != len(b):
+            return False
+        for key, value in a.items():  # noqa: SIM110
+            if key not in b or not _same(value, b[key]):
+                return False
+        return True
     if kind is list:
-        return len(a) == len(b) and all(map(same_json, a, b))
+        if len(a) != len(b):
+            return False
+        for left, right in zip(a, b, strict=True):  # noqa: SIM110
+            if not _same(left, right):
+                return False
+        return True
     return bool(a == b) or (kind is float and a != a and b != b)  # two NaNs: the same text
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlperf_repo_tools.alias import Alias
-from mlperf_repo_tools.consistency import content_key, is_power_row, pair_key
+from mlperf_repo_tools.consistency import ContentKey, content_key, is_power_row, pair_key
 from mlperf_repo_tools.discovery import ExperimentFolder
 from mlperf_repo_tools.fixing.jsonedit import same_json
 from mlperf_repo_tools.loading import Document
@@ -37,7 +37,7 @@ class RowEntry:
     def pair_key(self) -> tuple[Any, ...]:
         return pair_key(self.data)
 
-    def content(self, without: str = "") -> Any:
+    def content(self, without: str | None = None) -> ContentKey:
         """A key of the row's content less the key ``without`` (see `content_key`)."""
         return content_key(self.data, without)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mlperf_repo_tools.consistency import ContentKey
 from mlperf_repo_tools.derived import (
     accuracy_fraction,
     inference_per_joule,
@@ -63,7 +64,7 @@ def drop_exact_duplicates(group: TwinGroup) -> int:
     for result_file in group.files:
         if not result_file.may_fix("R012"):
             continue
-        seen: set[str] = set()
+        seen: set[ContentKey] = set()
         kept = []
         for entry in result_file.rows:
             content = entry.content()
@@ -87,7 +88,7 @@ def drop_power_twins(group: TwinGroup) -> int:
         if not result_file.may_fix("X006"):
             continue
         other_side = uids_by_side[not result_file.is_aggregate]
-        copies: dict[str, list[RowEntry]] = defaultdict(list)
+        copies: dict[ContentKey, list[RowEntry]] = defaultdict(list)
         for entry in result_file.rows:
             if entry.is_power and (result_file.experiment.name, entry.pair_key) in performance:
                 copies[entry.content(_UID)].append(entry)

@@ -8,7 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from mlperf_repo_tools.consistency import LoadedRow, RepositoryRows, distinct, scalar, twin_key
+from mlperf_repo_tools.consistency import (
+    ContentKey,
+    LoadedRow,
+    RepositoryRows,
+    distinct,
+    scalar,
+    twin_key,
+)
 from mlperf_repo_tools.derived import is_number, power_unit
 from mlperf_repo_tools.findings import Problem, Severity
 from mlperf_repo_tools.rules import rule
@@ -37,7 +44,7 @@ def _pairs(rows: RepositoryRows) -> list[tuple[list[LoadedRow], list[LoadedRow]]
 
 def _by_content(rows: list[LoadedRow]) -> list[LoadedRow]:
     """One row per content except uid (rows imported twice count once)."""
-    seen: dict[bytes, LoadedRow] = {}
+    seen: dict[ContentKey, LoadedRow] = {}
     for row in rows:
         seen.setdefault(row.content_without_uid, row)
     return list(seen.values())
@@ -182,7 +189,7 @@ def duplicate_except_uid(rows: RepositoryRows) -> Iterator[Problem]:
     Passes: one of them.
     """
     for loaded in rows.files:
-        groups: dict[bytes, list[LoadedRow]] = defaultdict(list)
+        groups: dict[ContentKey, list[LoadedRow]] = defaultdict(list)
         for row in distinct(loaded.rows):
             groups[row.content_without_uid].append(row)
         for group in groups.values():
@@ -251,7 +258,7 @@ def result_under_two_uids(rows: RepositoryRows) -> Iterator[Problem]:
     with uid `b...`.
     Passes: the copy carries the same uid.
     """
-    groups: dict[bytes, list[LoadedRow]] = defaultdict(list)
+    groups: dict[ContentKey, list[LoadedRow]] = defaultdict(list)
     for row in rows.rows():
         groups[row.content_without_uid].append(row)
     for group in groups.values():
