@@ -514,3 +514,12 @@ def test_unit_rules_accept_values_of_any_type(tmp_path: Path, code: str,
     write_repo(tmp_path, {A: [row]})
     run = lint_cli("--select", code, cwd=tmp_path)
     assert (run.code, run.stdout, "internal error" in run.stderr) == (0, "", False)
+
+
+def test_sarif_with_no_result_is_a_valid_log(tmp_path: Path) -> None:
+    """The results are spliced into the indented log: with none, the list must be empty."""
+    from mlperf_repo_tools.reporting.sarif import render_sarif
+
+    log = json.loads(render_sarif([]))
+    assert log["runs"][0]["results"] == []
+    assert not list(Draft202012Validator(SARIF_SUBSET).iter_errors(log))
