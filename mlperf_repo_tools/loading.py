@@ -90,8 +90,8 @@ class Document:
         if flat is None:
             rows = self.data if isinstance(self.data, list) else []
             row = rows[parts[0]] if parts[0] < len(rows) else None
-            flat = self._flat_rows[parts[0]] = isinstance(row, dict) and not any(
-                isinstance(v, (dict, list)) for v in row.values())
+            flat = self._flat_rows[parts[0]] = isinstance(row, dict) and \
+                _SCALAR_TYPES.issuperset(map(type, row.values()))
         return flat
 
     def issue(self, code: str, message: str, parts: tuple[str | int, ...] = (),
@@ -99,6 +99,9 @@ class Document:
         if not line and self.text is not None:
             line, column = self.locate(parts)
         self.issues.append(LoadIssue(code, message, line, column, parts))
+
+
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 class _RereadTexts:

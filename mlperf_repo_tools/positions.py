@@ -9,11 +9,10 @@ about as much as decoding that one row.
 from __future__ import annotations
 
 import bisect
-import itertools
+import functools
 import json
 import math
 import re
-from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -37,14 +36,22 @@ class PositionIndex:
     def __init__(self, text: str, element_offsets: Sequence[int] | None = None) -> None:
         self.text = text
         self._element_offsets = element_offsets
-        self._newlines: array[int] | None = None
+        # Offsets whose line is known, in order, and their lines: a new offset's line is
+        # counted from the nearest known one before it (findings come in about row order, so
+        # each count is short, and nothing is done for the lines no finding is on).
+        self._known_offsets = [0]
+        self._known_lines = [1]
 
     def line_col(self, offset: int) -> tuple[int, int]:
-        if self._newlines is None:
-            self._newlines = _newline_offsets(self.text)
-        line = bisect.bisect_left(self._newlines, offset)
-        start = self._newlines[line - 1] + 1 if line else 0
-        return line + 1, offset - start + 1
+        text = self.text
+        offset = max(0, min(offset, len(text)))
+        known = bisect.bisect_right(self._known_offsets, offset) - 1
+        base = self._known_offsets[known]
+        line = self._known_lines[known] + text.count("\n", base, offset)
+        if base != offset:
+            self._known_offsets.insert(known + 1, offset)
+            self._known_lines.insert(known + 1, line)
+        return line, offset - text.rfind("\n", 0, offset)
 
     def _skip_value(self, pos: int) -> int:
         return _DECODER.raw_decode(self.text, pos)[1]
@@ -104,12 +111,14 @@ class PositionIndex:
         start = offsets[index]
         end = offsets[index + 1] if index + 1 < len(offsets) else len(self.text)
         text = self.text
-        for token in dict.fromkeys((json.dumps(key), json.dumps(key, ensure_ascii=False))):
+        for token in _key_tokens(key):
             pos = text.rfind(token, start, end)
             while pos >= 0:
-                before = text[start:pos].rstrip()
+                before = pos - 1
+                while before >= start and text[before] in " \t\n\r":
+                    before -= 1
                 after = self._ws(pos + len(token))
-                if before and before[-1] in "{," and text[after] == ":":
+                if before >= start and text[before] in "{," and text[after] == ":":
                     return pos, self._ws(after + 1)
                 pos = text.rfind(token, start, pos)
         return None
@@ -143,11 +152,10 @@ class PositionIndex:
         return self.line_col(offset if offset is not None else self._ws(0))
 
 
-def _newline_offsets(text: str) -> array[int]:
-    """The offset of every '\n', computed from the line lengths without a Python loop."""
-    lengths = map(len, text.split("\n")[:-1])
-    ends = itertools.accumulate(map((1).__add__, lengths))
-    return array("q", map((-1).__add__, ends))
+@functools.lru_cache(maxsize=1024)
+def _key_tokens(key: str) -> tuple[str, ...]:
+    """The ways a key is written in JSON: escaped to ASCII, and not."""
+    return tuple(dict.fromkeys((json.dumps(key), json.dumps(key, ensure_ascii=False))))
 
 
 def _key_text(token: str) -> str:
