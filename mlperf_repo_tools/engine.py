@@ -9,14 +9,14 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mlperf_repo_tools.alias import parse_alias
 from mlperf_repo_tools.baseline import FingerprintReader
 from mlperf_repo_tools.config import Config
-from mlperf_repo_tools.consistency import RepositoryRows, twin_key
+from mlperf_repo_tools.consistency import ContentKey, RepositoryRows, content_key, twin_key
 from mlperf_repo_tools.context import ExperimentContext, ResultFileContext, RowContext
 from mlperf_repo_tools.discovery import ExperimentFolder, Repository, TimestampFolder, discover
 from mlperf_repo_tools.findings import Finding, Location, Problem
@@ -264,19 +264,27 @@ class Linter:
         row_rules = [(r, r.check) for r in self.by_scope.get("row", []) if r.check]
         vocab = rf.experiment.folder_alias.vocab
         doc = rf.document
+        # A row rule sees the row and its file, never its index, so an exact copy of an
+        # earlier row of the file (a fifth of the rows of the real repository) has that row's
+        # problems, at its own index: they are taken over instead of checked again.
+        earlier: dict[ContentKey, list[tuple[Rule, Problem]]] = {}
         for index, row in enumerate(rf.rows):
             if not isinstance(row, dict):
                 continue
-            version = row.get("version")
-            round_ = vocab.round(version) if vocab and isinstance(version, str) else None
-            ctx = RowContext(rf.experiment, index, vocab, round_)
             self.result.rows_checked += 1
-            for rule, check in row_rules:
-                for problem in check(row, ctx):
-                    problem.parts = (index, *problem.parts)
-                    problem.related = [(p, (index, *parts) if p == doc.relpath else parts, m)
-                                       for p, parts, m in problem.related]
-                    self._emit(rule, problem, doc, {doc.relpath: doc}, rf.experiment.repo)
+            key = content_key(row)
+            problems = earlier.get(key)
+            if problems is None:
+                version = row.get("version")
+                round_ = vocab.round(version) if vocab and isinstance(version, str) else None
+                ctx = RowContext(rf.experiment, index, vocab, round_)
+                problems = earlier[key] = [(rule, problem) for rule, check in row_rules
+                                           for problem in check(row, ctx)]
+            for rule, problem in problems:
+                located = replace(problem, parts=(index, *problem.parts), related=[
+                    (p, (index, *parts) if p == doc.relpath else parts, m)
+                    for p, parts, m in problem.related])
+                self._emit(rule, located, doc, {doc.relpath: doc}, rf.experiment.repo)
 
     # -- turning problems into located findings ----------------------------------------------
 

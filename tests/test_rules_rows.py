@@ -411,3 +411,19 @@ def test_a_repeated_key_is_located_at_the_copy_readers_keep(tmp_path: Path) -> N
                            '"Scenario": "Offine",\n    "Scenario": "Offline",')
     (tmp_path / path).write_text(reverse, encoding="utf-8")
     assert located(lint(tmp_path, ["R003"]), "R003") == []
+
+
+def test_exact_copies_of_a_row_each_get_its_findings_at_their_own_place(tmp_path: Path) -> None:
+    """The engine checks an exact copy once and reports its findings at every copy."""
+    bad = inference_row(host_processor_core_count="8 (big)")
+    other = inference_row(uid="5f5f5f5f5f5f5f5f", host_processor_core_count="4 (big)")
+    write_repo(tmp_path, with_aggregates({INFERENCE_ALIAS: [bad, other, bad, bad]}))
+    rel = result_rel(INFERENCE_ALIAS)
+    lines = (tmp_path / rel).read_text().splitlines()
+    # (line, column of the value) of each row's core count, rows in order
+    values = [(number, line.index('": ') + 4) for number, line in enumerate(lines, start=1)
+              if '"host_processor_core_count"' in line]
+    expected = [(rel, number, column, f"/{row}/host_processor_core_count")
+                for row, (number, column) in enumerate(values)]
+    found = [f for f in located(lint(tmp_path, ["R002"]), "R002") if f[0] == rel]
+    assert found == expected
