@@ -163,3 +163,43 @@ def test_fixer_hook_rewrites_then_the_next_commit_passes(
     second = git(root, "commit", "-m", "fixed", env=env, check=False)
     assert second.returncode == 0, second.stdout + second.stderr
     assert git(root, "status", "--porcelain").stdout == ""
+
+
+# --- the plain git hook (hooks/pre-commit), for repositories without the framework ---------
+
+
+def _plain_hook_repository(root: Path) -> Path:
+    write_repo(root, with_aggregates({INFERENCE_ALIAS: [inference_row()]}))
+    git(root, "init", "-q")
+    hook = root / ".git" / "hooks" / "pre-commit"
+    shutil.copy2(PROJECT / "hooks" / "pre-commit", hook)
+    hook.chmod(0o755)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "clean", env=_tool_path())
+    return root
+
+
+def _tool_path() -> dict[str, str]:
+    return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def test_plain_hook_blocks_a_bad_change_and_a_deleted_meta(tmp_path: Path) -> None:
+    root = _plain_hook_repository(tmp_path)
+    head = git(root, "rev-parse", "HEAD").stdout
+    meta = root / meta_rel(INFERENCE_ALIAS)
+    data = json.loads(meta.read_text())
+    data["tags"] = data["tags"][:-1]  # a missing tag: M007
+    meta.write_text(dump(data))
+    git(root, "add", "-A")
+    attempt = git(root, "commit", "-qm", "bad tags", env=_tool_path(), check=False)
+    assert attempt.returncode != 0 and " M007 " in attempt.stdout + attempt.stderr
+    git(root, "checkout", "-q", "--", ".")
+    git(root, "reset", "-q", "--hard")
+    git(root, "rm", "-q", meta_rel(INFERENCE_ALIAS))
+    attempt = git(root, "commit", "-qm", "meta deleted", env=_tool_path(), check=False)
+    assert attempt.returncode != 0 and " F007 " in attempt.stdout + attempt.stderr
+    assert git(root, "rev-parse", "HEAD").stdout == head
+    git(root, "reset", "-q", "--hard")
+    (root / "notes.txt").write_text("not a file of the format\n")
+    git(root, "add", "-A")
+    assert git(root, "commit", "-qm", "notes", env=_tool_path(), check=False).returncode == 0
