@@ -1,6 +1,6 @@
 """The real pre-commit framework, run on a temporary results repository that uses this project
 as a hook repository (the configuration is the README's contributor snippet, pointed at a
-committed copy of this checkout): a clean commit passes, a bad meta fails with the finding,
+committed copy of this checkout): a clean commit passes, a bad row fails with the finding,
 and a fixer hook rewrites the file, fails the commit, and lets the next one pass.
 
 pre-commit installs the hook the way users get it, with pip into its own environment; that
@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from builders import INFERENCE_ALIAS, dump, inference_row, meta_rel, with_aggregates, write_repo
+from builders import (
+    INFERENCE_ALIAS,
+    dump,
+    inference_row,
+    meta_rel,
+    result_rel,
+    with_aggregates,
+    write_repo,
+)
 from readme_snippets import readme_snippet
 from ruamel.yaml import YAML
 
@@ -96,10 +104,21 @@ def touch_readme(root: Path) -> None:
     (root / "README.md").write_text("not a file of the format\n")
 
 
+def text_in_numeric_field(root: Path) -> None:
+    path = root / result_rel(INFERENCE_ALIAS)
+    rows = json.loads(path.read_text())
+    rows[0]["host_processor_core_count"] = "8 (big)"
+    path.write_text(dump(rows))
+
+
 CASES = [
     HookCase("unrelated change", touch_readme, True, ["(no files to check)"]),
-    HookCase("bad meta", drop_inference_tag, False,
-             [f"{meta_rel(INFERENCE_ALIAS)}:", "M007 missing tag 'inference'"]),
+    # The tag fixer runs first and repairs the meta: the commit fails for review, the lint
+    # after it has nothing left to say.
+    HookCase("fixable meta", drop_inference_tag, False,
+             ["fixed 1 problem in 1 file (M007 1)", "files were modified by this hook"]),
+    HookCase("bad row", text_in_numeric_field, False,
+             [f"{result_rel(INFERENCE_ALIAS)}:", " R002 "]),
 ]
 
 
