@@ -17,12 +17,9 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlperf_repo_tools.discovery import META_FILES, REPO_META, RESULT_FILE
+from mlperf_repo_tools.discovery import FORMAT_FILES, RESULT_FILE
 
 log = logging.getLogger(__name__)
-
-FORMAT_FILES = frozenset({*META_FILES, RESULT_FILE, *REPO_META})
-
 
 class GitError(ValueError):
     """git cannot say what changed (not a repository, unknown revision, git missing)."""
@@ -82,8 +79,9 @@ def changed_since(folder: Path, ref: str) -> Changes:
         _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     except GitError:
         shallow = _git(top, "rev-parse", "--is-shallow-repository").strip() == "true"
-        hint = (f"; this clone is shallow: fetch it first (git fetch --depth=1 origin {ref})"
-                if shallow else "")
+        fetch = ("git fetch --deepen=N, N commits more" if any(c in ref for c in "~^@:")
+                 else f"git fetch --depth=1 origin {ref}")
+        hint = f"; this clone is shallow: fetch it first ({fetch})" if shallow else ""
         raise GitError(f"unknown git revision '{ref}' in {top}{hint}") from None
     changes = Changes()
     diff = _git(top, "-c", "core.quotepath=off", "diff", "--name-status", "-z", "-M",

@@ -165,6 +165,8 @@ def _run(paths: list[Path], options: LintOptions) -> int:
 
     config = load_run_config(paths, options.config)
     entries = _read_baseline(options.baseline)
+    _check_writable(options.sarif_file)
+    _warn_unchecked_files(paths)
     if options.since is not None:
         paths = _changed_paths(paths, options.since)
         if not paths:
@@ -180,6 +182,25 @@ def _run(paths: list[Path], options: LintOptions) -> int:
     finally:
         progress.finish()
     return _report(result, entries, options)
+
+
+def _check_writable(path: Path | None) -> None:
+    """Fail before the run, not after it, when an output file cannot be written."""
+    if path is None:
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise UsageProblem(f"{path}: cannot write SARIF there")
+
+
+def _warn_unchecked_files(paths: list[Path]) -> None:
+    from mlperf_repo_tools.discovery import FORMAT_FILES
+
+    for path in paths:
+        if path.is_file() and path.name not in FORMAT_FILES:
+            names = ", ".join(sorted(FORMAT_FILES))
+            click.echo(f"warning: {path}: not a file of the format ({names}); not checked",
+                       err=True)
 
 
 def load_run_config(paths: list[Path], explicit: Path | None) -> Config:
@@ -272,8 +293,9 @@ def _report_stale(stale: list[BaselineEntry], baseline: Path | None) -> None:
     if not stale:
         return
     count = sum(e.count for e in stale)
-    click.echo(f"{count} baseline entries in {baseline} match no finding any more (fixed); "
-               f"drop them with --baseline {baseline} --write-baseline {baseline}", err=True)
+    click.echo(f"{len(stale)} baseline entries in {baseline} ({count} findings) match no "
+               f"finding any more (fixed); drop them with --baseline {baseline} "
+               f"--write-baseline {baseline}", err=True)
     for entry in stale[:STALE_SHOWN]:
         click.echo(f"    stale: {entry.path}: {entry.code} {entry.message}", err=True)
     if len(stale) > STALE_SHOWN:

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 REPO_META = ("cmr.yaml", "cmr.json")
 META_FILES = ("_cm.json", "_cm.yaml")
 RESULT_FILE = "cm-result.json"
+# Every file name of the format.
+FORMAT_FILES = frozenset({*META_FILES, RESULT_FILE, *REPO_META})
 EXPERIMENT_DIR = "experiment"
 
 

@@ -197,3 +197,19 @@ def test_three_conflicting_rows_keep_their_entries_when_reordered(tmp_path: Path
     for alias in (INFERENCE_ALIAS, AGGREGATE):
         rewrite(root, alias, lambda rows: list(reversed(rows)))
     assert run(root, "--baseline", baseline)[:2] == (0, "")
+
+
+def test_stale_message_counts_entries_and_findings_apart(tmp_path: Path) -> None:
+    """An entry can stand for several findings (exact copies): the message names both."""
+    bad = result_row(1, host_processor_core_count="8 (big)")
+    root = write_repo(tmp_path / "repo", with_aggregates({INFERENCE_ALIAS: [bad, bad, bad]}))
+    baseline = baseline_of(root, tmp_path)
+    entries = json.loads(baseline.read_text())["entries"]
+    for alias in (INFERENCE_ALIAS, AGGREGATE):
+        rewrite(root, alias, lambda rows: [result_row(2)])
+    status, out, err = run(root, "--baseline", baseline)
+    assert (status, out) == (0, "")
+    findings = sum(e["count"] for e in entries)
+    assert len(entries) < findings
+    assert f"{len(entries)} baseline entries in {baseline} ({findings} findings) match no " \
+        "finding any more" in err

@@ -523,3 +523,20 @@ def test_sarif_with_no_result_is_a_valid_log(tmp_path: Path) -> None:
     log = json.loads(render_sarif([]))
     assert log["runs"][0]["results"] == []
     assert not list(Draft202012Validator(SARIF_SUBSET).iter_errors(log))
+
+
+def test_a_file_outside_the_format_is_named_not_silently_passed(tmp_path: Path) -> None:
+    write_repo(tmp_path, with_aggregates({A: [inference_row()]}))
+    (tmp_path / "notes.txt").write_text("not a file of the format\n")
+    run = lint_cli("notes.txt", RESULT, cwd=tmp_path)
+    assert run.code == 0
+    assert "warning: notes.txt: not a file of the format (_cm.json, _cm.yaml, cm-result.json, " \
+        "cmr.json, cmr.yaml); not checked" in run.stderr
+    assert "in 1 file" in run.stderr
+
+
+def test_unwritable_sarif_file_fails_before_the_run(tmp_path: Path) -> None:
+    write_repo(tmp_path, with_aggregates({A: [inference_row(host_processor_core_count="x")]}))
+    run = lint_cli("--sarif-file", tmp_path / "missing" / "out.sarif", cwd=tmp_path)
+    assert run.code == 2 and run.stdout == ""
+    assert f"{tmp_path / 'missing' / 'out.sarif'}: cannot write SARIF there" in run.stderr

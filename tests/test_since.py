@@ -161,3 +161,14 @@ def test_shallow_clone_needs_the_revision_fetched(repo: Path, tmp_path: Path) ->
     status, out, _ = run(clone, "--since", first)
     assert status == 1 and reported(out) == TINY_BROKEN
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
+
+
+def test_shallow_clone_hint_for_a_relative_revision(repo: Path, tmp_path: Path) -> None:
+    """'git fetch origin HEAD~1' is not a refspec: the hint deepens the history instead."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth=1", f"file://{repo}", str(clone)],
+                   check=True, env={**os.environ, **GIT_ENV})
+    status, _, err = run(clone, "--since", "HEAD~1")
+    assert status == 2 and "git fetch --deepen=N" in err
+    git(clone, "fetch", "-q", "--deepen=1")
+    assert run(clone, "--since", "HEAD~1")[0] == 0
