@@ -205,11 +205,17 @@ class Linter:
             if doc.ok and isinstance(doc.data, dict):
                 for problem in _meta_key_whitespace(doc.data):
                     self._emit(self.rules.get("F006"), problem, doc, docs, exp.repo)
+        # A given meta speaks for its experiment: findings on the folder itself (no timestamp
+        # folder, say) are reported with it.
+        meta_given = any(exp.repo.in_scope(d.relpath) for d in exp.meta_docs)
         for rule in self.by_scope.get("experiment", []):
             assert rule.check is not None
             for problem in rule.check(exp):
                 first = problem.parts[0] if problem.parts else None
-                self._emit(rule, problem, exp.meta_doc_for(first), docs, exp.repo)
+                on_folder = problem.path is not None and \
+                    problem.path.rstrip("/") == exp.folder.relpath
+                self._emit(rule, problem, exp.meta_doc_for(first), docs,
+                           None if meta_given and on_folder else exp.repo)
 
     def _lint_result_file(self, exp: ExperimentContext, ts: TimestampFolder,
                           rows: RepositoryRows | None) -> None:

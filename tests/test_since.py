@@ -172,3 +172,16 @@ def test_shallow_clone_hint_for_a_relative_revision(repo: Path, tmp_path: Path) 
     assert status == 2 and "git fetch --deepen=N" in err
     git(clone, "fetch", "-q", "--deepen=1")
     assert run(clone, "--since", "HEAD~1")[0] == 0
+
+
+def test_new_experiment_with_only_a_meta_reports_its_folder(repo: Path) -> None:
+    """A given meta speaks for its experiment: the folder's own findings come with it."""
+    alias = TINY_ALIAS.replace("kws", "vww")
+    folder = repo / "experiment" / alias
+    folder.mkdir()
+    meta = json.loads((repo / "experiment" / TINY_ALIAS / "_cm.json").read_text())
+    meta.update(alias=alias, uid="0f0f0f0f0f0f0f0f",
+                tags=[t if t != "kws" else "vww" for t in meta["tags"]])
+    (folder / "_cm.json").write_text(dump(meta))
+    status, out, _ = run(repo, "--since", "HEAD")
+    assert status == 1 and (f"experiment/{alias}/", "F008") in reported(out)
