@@ -29,20 +29,27 @@ def summary(rule: Rule) -> str:
 
 
 def _fixable(rule: Rule) -> str:
+    if rule.unsafe_fix:
+        return "fixable with --unsafe-fixes"
     return "fixable" if rule.fixable else "not fixable"
+
+
+def _fix_word(rule: Rule) -> str:
+    return "unsafe" if rule.unsafe_fix else "fix" if rule.fixable else ""
 
 
 def render_rules_text() -> str:
     lines = []
     for rule in all_rules().values():
-        fix = "fix" if rule.fixable else "   "
-        lines.append(f"{rule.code}  {rule.name:<28} {rule.severity!s:<8} {fix}  {rule.summary}")
+        lines.append(f"{rule.code}  {rule.name:<28} {rule.severity!s:<8} {_fix_word(rule):<6}  "
+                     f"{rule.summary}")
     return "\n".join(lines) + "\n"
 
 
 def render_rules_json() -> str:
     return json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
-                        "fixable": r.fixable, "summary": summary(r), "doc": r.doc}
+                        "fixable": r.fixable, "unsafe_fix": r.unsafe_fix,
+                        "summary": summary(r), "doc": r.doc}
                        for r in all_rules().values()], indent=2) + "\n"
 
 
@@ -67,7 +74,8 @@ def render_rules_markdown() -> str:
     for rule in rules:
         text = summary(rule).replace("|", "\\|")
         lines.append(f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | {rule.name} "
-                     f"| {rule.severity} | {'yes' if rule.fixable else 'no'} | {text} |")
+                     f"| {rule.severity} | {_fix_word(rule).replace('fix', 'yes') or 'no'} "
+                     f"| {text} |")
     family = None
     for rule in rules:
         if rule.code[0] != family:

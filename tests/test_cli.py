@@ -362,7 +362,8 @@ def test_list_rules(tmp_path: Path) -> None:
     for row in rows:
         rule = rules[row[0]]
         assert row[1:3] == [rule.name, str(rule.severity)]
-        assert (row[3] == "fix") == rule.fixable
+        assert (row[3] == "fix") == (rule.fixable and not rule.unsafe_fix)
+        assert (row[3] == "unsafe") == rule.unsafe_fix
 
 
 @pytest.mark.parametrize("query", ["R009", "r009", "derived-wrong"])

@@ -46,16 +46,19 @@ def test_rules_subcommand_and_list_rules_agree() -> None:
     rules = all_rules()
     lines = listing.splitlines()
     assert [line.split()[0] for line in lines] == list(rules)
-    fixable = next(r for r in rules.values() if r.fixable)
-    line = next(line for line in lines if line.startswith(fixable.code))
-    assert fixable.name in line and str(fixable.severity) in line and " fix " in line
+    for word, chosen in (("fix", lambda r: r.fixable and not r.unsafe_fix),
+                         ("unsafe", lambda r: r.unsafe_fix)):
+        rule = next(r for r in rules.values() if chosen(r))
+        line = next(line for line in lines if line.startswith(rule.code))
+        assert rule.name in line and str(rule.severity) in line and f" {word} " in line
 
 
 def test_rules_json_and_markdown() -> None:
     status, text = invoke("rules", "--format", "json")
     entries = json.loads(text)
     assert status == 0 and {e["code"] for e in entries} == set(all_rules())
-    assert set(entries[0]) == {"code", "name", "severity", "fixable", "summary", "doc"}
+    assert set(entries[0]) == {"code", "name", "severity", "fixable", "unsafe_fix", "summary",
+                               "doc"}
     assert invoke("rules", "--format", "markdown") == (0, docs.render_rules_markdown())
 
 
@@ -71,3 +74,20 @@ def test_explain_by_code_and_name() -> None:
 def test_a_folder_named_rules_is_linted_with_a_path_prefix() -> None:
     result = CliRunner().invoke(lint_command, ["./rules"])
     assert result.exit_code == 2 and "rules" in result.stderr  # a path, not the listing
+
+
+def test_rules_say_which_fixes_are_unsafe_as_the_fixer_does() -> None:
+    """`rules`, --explain and docs/rules.md mark a rule fixable, and unsafe, exactly as the
+    fixer's own table of fixes says."""
+    from mlperf_repo_tools.fixing.meta_fixes import TAG_CODES
+    from mlperf_repo_tools.fixing.row_fixes import ROW_FIXES
+    from mlperf_repo_tools.fixing.runner import TREE_CODES
+    from mlperf_repo_tools.rules import all_rules
+
+    safety = {code: True for code in TAG_CODES} | {code: False for code in TREE_CODES}
+    for fix in ROW_FIXES:
+        safety.update(dict.fromkeys(fix.codes, fix.safe))
+    rules = all_rules()
+    assert {code for code, rule in rules.items() if rule.fixable} == set(safety)
+    assert {code for code, rule in rules.items() if rule.unsafe_fix} == {
+        code for code, safe in safety.items() if not safe}

@@ -35,6 +35,7 @@ class Rule:
     check: Callable[..., Any] | None
     doc: str
     fixable: bool = False
+    unsafe_fix: bool = False  # fixed only with --unsafe-fixes
 
     @property
     def summary(self) -> str:
@@ -54,11 +55,14 @@ def _register(rule: Rule) -> None:
 
 
 def rule(code: str, name: str, scope: str, severity: Severity = Severity.ERROR,
-         fixable: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a check function as a rule; its docstring is the rule's documentation."""
+         fixable: bool = False, unsafe_fix: bool = False
+         ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a check function as a rule; its docstring is the rule's documentation.
+    ``unsafe_fix``: its fix runs only with ``--unsafe-fixes``."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        _register(Rule(code, name, severity, scope, func, inspect.getdoc(func) or "", fixable))
+        _register(Rule(code, name, severity, scope, func, inspect.getdoc(func) or "",
+                       fixable or unsafe_fix, unsafe_fix))
         return func
 
     return decorate

@@ -104,7 +104,7 @@ def alias_grammar(exp: ExperimentContext) -> Iterator[Problem]:
                       path=path)
 
 
-@rule("M003", "alias-unknown-part", scope="experiment")
+@rule("M003", "alias-unknown-part", scope="experiment", unsafe_fix=True)
 def alias_unknown_part(exp: ExperimentContext) -> Iterator[Problem]:
     """An alias part is not in the family's vocabulary (`schemas/vocabulary/`).
 

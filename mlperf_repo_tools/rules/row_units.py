@@ -21,7 +21,7 @@ def _inference(ctx: RowContext) -> bool:
     return ctx.vocab is not None and ctx.vocab.family == "inference" and ctx.round is not None
 
 
-@rule("R004", "result-unit-mismatch", scope="row", fixable=True)
+@rule("R004", "result-unit-mismatch", scope="row", unsafe_fix=True)
 def result_unit_mismatch(row: dict[str, Any], ctx: RowContext) -> Iterator[Problem]:
     """A performance row's `Units` do not fit its round, model and scenario.
 

@@ -44,7 +44,7 @@ def row_schema_violation(row: dict[str, Any], ctx: RowContext) -> Iterator[Probl
         yield Problem(error.parts, error.message)
 
 
-@rule("R002", "numeric-placeholder", scope="row", fixable=True)
+@rule("R002", "numeric-placeholder", scope="row", unsafe_fix=True)
 def numeric_placeholder(row: dict[str, Any], ctx: RowContext) -> Iterator[Problem]:
     """A numeric field holds text: a placeholder (`"N/A"`, `""`, `"None"`) or free text
     (`"4 (big); 4 (LITTLE)"`).
@@ -146,7 +146,7 @@ _FAMILY_VOCABULARY = {"inference": _inference_vocabulary, "tiny": _tiny_vocabula
                       "training": _training_vocabulary}
 
 
-@rule("R015", "vocabulary-case", scope="row", severity=Severity.WARNING, fixable=True)
+@rule("R015", "vocabulary-case", scope="row", severity=Severity.WARNING, unsafe_fix=True)
 def vocabulary_case(row: dict[str, Any], ctx: RowContext) -> Iterator[Problem]:
     """A vocabulary value is spelled in another case (tiny `Status`: `Available`, `Preview`).
 
@@ -252,7 +252,7 @@ def url_mismatch(row: dict[str, Any], ctx: RowContext) -> Iterator[Problem]:
                       f"({head}<branch>{tail})")
 
 
-@rule("R014", "prepublication-link", scope="row", fixable=True)
+@rule("R014", "prepublication-link", scope="row", unsafe_fix=True)
 def prepublication_link(row: dict[str, Any], ctx: RowContext) -> Iterator[Problem]:
     """`git_url` points to a round's pre-publication submission repository, not the public
     results repository.
