@@ -189,6 +189,13 @@ def test_wrong_derived_values_corrected_and_orphans_removed(tmp_path: Path) -> N
     assert lint(tmp_path, ["R008", "R009"]) == []
 
 
+def test_derive_with_unsafe_fixes_says_it_adds_nothing(tmp_path: Path) -> None:
+    repo(tmp_path, [merged()])
+    code, _, err = run_fix(tmp_path, "--derive", "--unsafe-fixes")
+    assert code == 0
+    assert "warning: --unsafe-fixes adds nothing to --derive, whose fixes are all safe" in err
+
+
 def test_derive_only_touches_derived_metrics(tmp_path: Path) -> None:
     meta = meta_for(POWER, "00000000000000a1", tags=tags_for(POWER)[:-1])
     wrong = merged() | {"Accuracy_div_100": 0.5}

@@ -74,6 +74,9 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
     from mlperf_repo_tools.reporting import REPORTERS
     from mlperf_repo_tools.vocabulary import extend_vocabularies
 
+    if derive and unsafe:
+        click.echo("warning: --unsafe-fixes adds nothing to --derive, whose fixes are all safe",
+                   err=True)
     try:
         config = load_run_config(paths, config_path)
         chosen = config.rules(select, ignore)
