@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION
 from mlperf_repo_tools.context import ExperimentContext
-from mlperf_repo_tools.loading import Document
+from mlperf_repo_tools.loading import SCALAR_TYPES, Document
 from mlperf_repo_tools.vocabulary import POWER_UNITS
 
 _T = TypeVar("_T")
@@ -146,7 +146,6 @@ _PLANS: dict[tuple[tuple[str, ...], str | None],
              tuple[tuple[str, ...], Callable[[Any], Any]]] = {}
 _TYPES: dict[tuple[type, ...], tuple[tuple[type, ...], Callable[[Any], bool] | None]] = {}
 _MAX_PLANS = 4096
-_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def _values_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
@@ -187,7 +186,7 @@ def content_key(row: dict[str, Any], exclude: str | None = None) -> ContentKey:
     types = tuple(map(type, values))
     known = _TYPES.get(types)
     if known is None:
-        if not _SCALAR_TYPES.issuperset(types):
+        if not SCALAR_TYPES.issuperset(types):
             return json.dumps({k: row[k] for k in ordered}, sort_keys=True)
         if len(_TYPES) >= _MAX_PLANS:
             _TYPES.clear()

@@ -91,7 +91,7 @@ class Document:
             rows = self.data if isinstance(self.data, list) else []
             row = rows[parts[0]] if parts[0] < len(rows) else None
             flat = self._flat_rows[parts[0]] = isinstance(row, dict) and \
-                _SCALAR_TYPES.issuperset(map(type, row.values()))
+                SCALAR_TYPES.issuperset(map(type, row.values()))
         return flat
 
     def issue(self, code: str, message: str, parts: tuple[str | int, ...] = (),
@@ -101,7 +101,8 @@ class Document:
         self.issues.append(LoadIssue(code, message, line, column, parts))
 
 
-_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+# The Python types of JSON scalars as the decoder makes them.
+SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 class _RereadTexts:
