@@ -332,6 +332,26 @@ def test_hard_linked_files_are_left_alone_with_a_notice(tmp_path: Path) -> None:
     assert rows_of(tmp_path, AGGREGATE) == [merged()]
 
 
+def test_a_linked_file_with_nothing_to_fix_is_not_named(tmp_path: Path) -> None:
+    repo(tmp_path, [merged()])
+    os.link(result_file(tmp_path, POWER), tmp_path / "rows-elsewhere.json")
+    code, _, err = run_fix(tmp_path)
+    assert code == 0 and "not rewritten" not in err
+
+
+def test_per_file_ignores_of_either_code_of_a_fix_stop_it(tmp_path: Path) -> None:
+    """The split-pair merge fixes X002 and R006: excusing R006 alone stops it too."""
+    repo(tmp_path, [perf(), power()])
+    (tmp_path / ".mlperf-repo-tools.toml").write_text(
+        f'[per-file-ignores]\n"experiment/{POWER}/*/cm-result.json" = ["R006"]\n')
+    run_fix(tmp_path)
+    # Not merged here: the power row stays (other fixes, such as X009 copying the merged
+    # aggregate's power keys, are not excused and still apply)...
+    assert power()["uid"] in [row["uid"] for row in rows_of(tmp_path, POWER)]
+    # ...and merged in the aggregate, where nothing is excused.
+    assert [row["uid"] for row in rows_of(tmp_path, AGGREGATE)] == [perf()["uid"]]
+
+
 # --- format preservation ---------------------------------------------------------------------
 
 

@@ -51,10 +51,13 @@ class ResultFile:
     rows: list[RowEntry] = field(default_factory=list)
     applied: Counter[str] = field(default_factory=Counter)
     excused: frozenset[str] = frozenset()  # codes per-file-ignores excuse in this file
+    # Why a change is not written (a symbolic link, hard links); fixed in memory all the same,
+    # so that the run names the file only when a fix would have changed it.
+    blocked: str | None = None
 
-    def may_fix(self, code: str) -> bool:
-        """Whether the fix of ``code`` may change this file."""
-        return self.writable and code not in self.excused
+    def may_fix(self, *codes: str) -> bool:
+        """Whether the fix of these codes (none excused here) may change this file."""
+        return self.writable and self.excused.isdisjoint(codes)
 
     @property
     def vocab(self) -> Vocabulary | None:

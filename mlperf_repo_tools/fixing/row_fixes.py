@@ -123,7 +123,7 @@ def merge_split_pairs(group: TwinGroup) -> int:
     agrees with the performance row on everything else."""
     changes = 0
     for files in group.by_experiment().values():
-        if not all(f.may_fix("X002") for f in files):
+        if not all(f.may_fix("X002", "R006") and f.blocked is None for f in files):
             continue  # a pair may span files: change all of them or none
         by_key: dict[tuple[Any, ...], list[tuple[ResultFile, RowEntry]]] = defaultdict(list)
         for result_file in files:

@@ -177,7 +177,12 @@ class Fixer:
             return
         self._fix_rows(group)
         for result_file in group.files:
-            if result_file.writable and result_file.changed():
+            if not (result_file.writable and result_file.changed()):
+                continue
+            if result_file.blocked is not None:
+                self.report.skipped.append(f"{result_file.relpath}: not rewritten: "
+                                           f"{result_file.blocked}")
+            else:
                 self._save(result_file)
 
     def _fix_meta(self, experiment: ExperimentFolder, renamed: bool) -> None:
@@ -211,12 +216,9 @@ class Fixer:
             document = load_json(timestamp.result_path, relpath, repo.root, rows=True)
             clean = document.ok and not document.issues and isinstance(document.data, list)
             writable = clean and repo.in_scope(relpath)
-            reason = why_not_rewritten(timestamp.result_path) if writable else None
-            if reason is not None:
-                writable = False
-                self.report.skipped.append(f"{relpath}: not rewritten: {reason}")
-            result_file = ResultFile(experiment, alias, document, writable,
-                                     excused=self.options.excused(relpath))
+            result_file = ResultFile(
+                experiment, alias, document, writable, excused=self.options.excused(relpath),
+                blocked=why_not_rewritten(timestamp.result_path) if writable else None)
             if isinstance(document.data, list):
                 result_file.rows = [RowEntry(i, _copy(row)) for i, row in enumerate(document.data)
                                     if isinstance(row, dict)]
