@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from mlperf_repo_tools.alias import AGGREGATE_VERSION
 from mlperf_repo_tools.context import ExperimentContext
 from mlperf_repo_tools.loading import SCALAR_TYPES, Document
+from mlperf_repo_tools.schemas import MAX_PLANS
 from mlperf_repo_tools.vocabulary import POWER_UNITS
 
 _T = TypeVar("_T")
@@ -57,12 +58,12 @@ class LoadedRow:
         return uid if isinstance(uid, str) else None
 
     @_once
-    def content(self) -> Any:
-        """A key equal exactly when the rows are (key order aside; 1, 1.0 and true apart)."""
-        return self.content_without_uid, _exact(self.data.get("uid"))
+    def content(self) -> ContentKey:
+        """A key equal exactly when the rows are (see `content_key`)."""
+        return content_key(self.data)
 
     @_once
-    def content_without_uid(self) -> Any:
+    def content_without_uid(self) -> ContentKey:
         return content_key(self.data, "uid")
 
     # Cached: the checks ask each row these many times, and lint never changes a row.
@@ -98,11 +99,12 @@ _IDENTITY_KEYS = {
 
 
 def scalar(value: Any) -> Any:
-    """A value usable in a grouping key: itself if hashable, else its canonical JSON (a list
+    """A value for a grouping key, equal exactly when the JSON values are (1, 1.0 and true
+    apart): a string or null as it is, anything else as its canonical JSON in a tuple (a list
     where a string belongs is a schema finding, and must not stop the other checks)."""
-    if type(value) is str or value is None or isinstance(value, int | float):
+    if type(value) is str or value is None:
         return value
-    return json.dumps(value, sort_keys=True)
+    return (canonical_json(value),)
 
 
 def pair_key(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -116,12 +118,7 @@ def row_identity(row: dict[str, Any], family: str | None) -> tuple[Any, ...]:
     keys = _IDENTITY_KEYS.get(family or "")
     if keys is None:
         return (*pair_key(row), "power" if is_power_row(row) else "performance")
-    return tuple(_exact(row.get(k)) for k in keys)
-
-
-def _exact(value: Any) -> Any:
-    """A grouping key equal exactly when the JSON values are (1, 1.0 and true apart)."""
-    return value if type(value) is str else (json.dumps(value, sort_keys=True),)
+    return tuple(scalar(row.get(k)) for k in keys)
 
 
 def distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
@@ -140,61 +137,64 @@ ContentKey = Any
 
 # Per key order of a row (rows of a file share one), and per excluded key: its keys sorted,
 # less the excluded one, and a getter of their values in that order. Per tuple of value types:
-# the same tuple (shared), and a test for NaN among the floats. Cleared when large: hostile
-# input can give every row its own key order.
+# the same tuple (shared by the keys), and a test for the floats that JSON text tells apart
+# and Python's == does not. Both are cleared when large: hostile input can give every row its
+# own key order.
 _PLANS: dict[tuple[tuple[str, ...], str | None],
              tuple[tuple[str, ...], Callable[[Any], Any]]] = {}
-_TYPES: dict[tuple[type, ...], tuple[tuple[type, ...], Callable[[Any], bool] | None]] = {}
-_MAX_PLANS = 4096
+_TYPE_PLANS: dict[tuple[type, ...], tuple[tuple[type, ...], Callable[[Any], bool] | None]] = {}
 
 
-def _values_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
-    """A getter of the values at ``keys`` as a tuple (`itemgetter` of one key returns the
-    bare value)."""
-    return lambda row: tuple(row[k] for k in keys)
+def _getter(keys: tuple[Any, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A getter of the items at ``keys`` (of a dict or a tuple) as a tuple (`itemgetter` of
+    one key returns the bare item)."""
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    return lambda container: tuple(container[k] for k in keys)
 
 
-def _nan_test(types: tuple[type, ...]) -> Callable[[Any], bool] | None:
-    """A test for NaN among the values of these types (None: no float among them)."""
-    floats = [i for i, kind in enumerate(types) if kind is float]
+def _odd_float_test(types: tuple[type, ...]) -> Callable[[Any], bool] | None:
+    """A test for NaN (never == itself) or -0.0 (== 0.0) among the values of these types;
+    None when no value is a float."""
+    floats = tuple(i for i, kind in enumerate(types) if kind is float)
     if not floats:
         return None
-    pick = itemgetter(*floats) if len(floats) > 1 else _values_getter_by_index(floats[0])
-    return lambda values: any(map(math.isnan, pick(values)))
-
-
-def _values_getter_by_index(index: int) -> Callable[[Any], Any]:
-    return lambda values: (values[index],)
+    pick = _getter(floats)
+    return lambda values: any(value != value or (value == 0.0 and math.copysign(1.0, value) < 0)
+                              for value in pick(values))
 
 
 def content_key(row: dict[str, Any], exclude: str | None = None) -> ContentKey:
     """A hashable key of a row's content, less the ``exclude`` key, equal exactly when the
-    contents are equal as JSON: key order aside, and with 1, 1.0 and true told apart (the value
-    types are part of the key). Rows holding objects, arrays or NaN are keyed by canonical
-    JSON. Only a top-level zero's sign is not told apart (0.0 == -0.0)."""
+    contents are equal as JSON text would say: key order aside, with 1, 1.0 and true told apart
+    (the value types are part of the key), two NaNs equal, 0.0 and -0.0 apart. Rows holding
+    objects, arrays, NaN or -0.0 are keyed by their canonical JSON."""
     keys = tuple(row)
     plan = _PLANS.get((keys, exclude))
     if plan is None:
-        if len(_PLANS) >= _MAX_PLANS:
+        if len(_PLANS) >= MAX_PLANS:
             _PLANS.clear()
         ordered = tuple(sorted(k for k in keys if k != exclude))
-        getter: Callable[[Any], Any] = itemgetter(*ordered) if len(ordered) > 1 else (
-            _values_getter(ordered))
-        plan = _PLANS[(keys, exclude)] = (ordered, getter)
+        plan = _PLANS[(keys, exclude)] = (ordered, _getter(ordered))
     ordered, getter = plan
     values = getter(row)
     types = tuple(map(type, values))
-    known = _TYPES.get(types)
+    known = _TYPE_PLANS.get(types)
     if known is None:
         if not SCALAR_TYPES.issuperset(types):
-            return json.dumps({k: row[k] for k in ordered}, sort_keys=True)
-        if len(_TYPES) >= _MAX_PLANS:
-            _TYPES.clear()
-        known = _TYPES[types] = (types, _nan_test(types))
-    shared, has_nan = known
-    if has_nan is not None and has_nan(values):
-        return json.dumps({k: row[k] for k in ordered}, sort_keys=True)
+            return canonical_json({k: row[k] for k in ordered})
+        if len(_TYPE_PLANS) >= MAX_PLANS:
+            _TYPE_PLANS.clear()
+        known = _TYPE_PLANS[types] = (types, _odd_float_test(types))
+    shared, has_odd_float = known
+    if has_odd_float is not None and has_odd_float(values):
+        return canonical_json({k: row[k] for k in ordered})
     return ordered, values, shared
+
+
+def canonical_json(value: Any) -> str:
+    """JSON text equal exactly when the values are (key order aside, types told apart)."""
+    return json.dumps(value, sort_keys=True)
 
 
 def is_power_row(row: dict[str, Any]) -> bool:

@@ -76,7 +76,8 @@ def document_errors(name: str, instance: Any) -> list[SchemaError]:
 _Plan = tuple[list[SchemaError], tuple[tuple[str, Callable[[Any], Any] | None], ...]]
 
 
-_MAX_PLANS = 4096
+# Bound of the per-signature caches of row checks (hostile input: a key order per row).
+MAX_PLANS = 4096
 
 
 class RowSchema:
@@ -114,7 +115,7 @@ class RowSchema:
         signature = (tuple(row), tuple(map(type, row.values())))
         plan = self._plans.get(signature)
         if plan is None:
-            if len(self._plans) >= _MAX_PLANS:  # hostile input: a key order per row
+            if len(self._plans) >= MAX_PLANS:  # hostile input: a key order per row
                 self._plans.clear()
             plan = self._plans[signature] = self._plan(*signature)
         shape, to_check = plan

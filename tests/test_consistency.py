@@ -272,6 +272,8 @@ def test_content_key_equal(left: dict, right: dict) -> None:
     ({"a": 1}, {"b": 1}),
     ({"a": [1]}, {"a": [1.0]}),
     ({"a": "x", "b": "y"}, {"a": "y", "b": "x"}),
+    ({"a": 0.0}, {"a": -0.0}),  # JSON text tells a zero's sign apart
+    ({"a": [0.0]}, {"a": [-0.0]}),
 ])
 def test_content_key_different(left: dict, right: dict) -> None:
     assert content_key(left) != content_key(right)

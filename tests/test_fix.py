@@ -743,6 +743,8 @@ def test_both_diff_engines_give_patches_that_apply(tmp_path: Path, text: str,
     ([1, 2], [2, 1], False),
     ({"a": 1}, {"a": 1, "b": None}, False),
     ({"a": [1]}, {"a": [1.0]}, False),
+    (0.0, -0.0, False),
+    ({"a": [0.0]}, {"a": [-0.0]}, False),
 ])
 def test_same_json_tells_types_apart(a: Any, b: Any, same: bool) -> None:
     """The fixer keeps a row's bytes only when its data is the same JSON: 1 -> 1.0 must be

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
+
+from mlperf_repo_tools.consistency import canonical_json
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -199,13 +202,12 @@ def rebuild_object(text: str, start: int, old: dict[str, Any], new: dict[str, An
 
 
 def same_json(a: Any, b: Any) -> bool:
-    """Whether two JSON values are equal, types included (1, 1.0 and true differ), key order
-    aside; two NaNs are equal, and so are 0.0 and -0.0 (the fixer never changes a zero's
-    sign, so this decides no rewrite)."""
+    """Whether two JSON values are equal as their JSON text says, key order aside: 1, 1.0 and
+    true differ, so do 0.0 and -0.0; two NaNs are equal (as `consistency.content_key`)."""
     try:
         return _same(a, b)
     except RecursionError:  # deeper than Python's stack allows: the C encoder goes deeper
-        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+        return canonical_json(a) == canonical_json(b)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -229,7 +231,10 @@ def _same(a: Any, b: Any) -> bool:
             if not _same(left, right):
                 return False
         return True
-    return bool(a == b) or (kind is float and a != a and b != b)  # two NaNs: the same text
+    if kind is float:
+        return (a == b and math.copysign(1.0, a) == math.copysign(1.0, b)) or (
+            a != a and b != b)
+    return bool(a == b)
 
 
 def rebuild_array(text: str, start: int, elements: list[tuple[int | None, str | None]]

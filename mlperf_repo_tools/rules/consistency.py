@@ -3,7 +3,6 @@ and identity, uid reuse, aggregates. Each finding lists every place involved."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -12,6 +11,7 @@ from mlperf_repo_tools.consistency import (
     ContentKey,
     LoadedRow,
     RepositoryRows,
+    canonical_json,
     distinct,
     scalar,
     twin_key,
@@ -167,7 +167,7 @@ def identity_conflict(rows: RepositoryRows) -> Iterator[Problem]:
                 continue
             # Anchored on the variant first by content, not by position, so that reordering
             # rows or files reports the same pairs (and a baseline stays valid).
-            variants.sort(key=lambda row: json.dumps(row.data, sort_keys=True))
+            variants.sort(key=lambda row: canonical_json(row.data))
             first = variants[0]
             for other in variants[1:]:
                 keys = _differing_keys(first.data, other.data)
