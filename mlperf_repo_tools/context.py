@@ -41,8 +41,10 @@ class ResultFileContext:
 
 @dataclass
 class RowContext:
+    """What a row rule sees besides the row. Not the row's index: the engine gives an exact
+    copy of a row the problems of the first copy."""
+
     experiment: ExperimentContext
-    index: int
     vocab: Vocabulary | None
     round: dict[str, Any] | None  # the vocabulary of the row's own round, if known
 

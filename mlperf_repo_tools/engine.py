@@ -270,9 +270,9 @@ class Linter:
         row_rules = [(r, r.check) for r in self.by_scope.get("row", []) if r.check]
         vocab = rf.experiment.folder_alias.vocab
         doc = rf.document
-        # A row rule sees the row and its file, never its index, so an exact copy of an
-        # earlier row of the file (a fifth of the rows of the real repository) has that row's
-        # problems, at its own index: they are taken over instead of checked again.
+        # A row rule sees the row and its experiment (`RowContext` has no index), so an exact
+        # copy of an earlier row of the file (a fifth of the rows of the real repository) has
+        # that row's problems, at its own index: they are taken over, not checked again.
         earlier: dict[ContentKey, list[tuple[Rule, Problem]]] = {}
         for index, row in enumerate(rf.rows):
             if not isinstance(row, dict):
@@ -283,7 +283,7 @@ class Linter:
             if problems is None:
                 version = row.get("version")
                 round_ = vocab.round(version) if vocab and isinstance(version, str) else None
-                ctx = RowContext(rf.experiment, index, vocab, round_)
+                ctx = RowContext(rf.experiment, vocab, round_)
                 problems = earlier[key] = [(rule, problem) for rule, check in row_rules
                                            for problem in check(row, ctx)]
             for rule, problem in problems:
