@@ -79,7 +79,7 @@ def changed_since(folder: Path, ref: str) -> Changes:
         _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     except GitError:
         shallow = _git(top, "rev-parse", "--is-shallow-repository").strip() == "true"
-        fetch = ("git fetch --deepen=N, N commits more" if any(c in ref for c in "~^@:")
+        fetch = ("git fetch --deepen=N, for N more commits" if any(c in ref for c in "~^@:")
                  else f"git fetch --depth=1 origin {ref}")
         hint = f"; this clone is shallow: fetch it first ({fetch})" if shallow else ""
         raise GitError(f"unknown git revision '{ref}' in {top}{hint}") from None

@@ -189,8 +189,12 @@ def _check_writable(path: Path | None) -> None:
     if path is None:
         return
     folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise UsageProblem(f"{path}: cannot write SARIF there")
+    if path.is_dir():
+        raise UsageProblem(f"{path}: cannot write SARIF: it is a folder")
+    if not folder.is_dir():
+        raise UsageProblem(f"{path}: cannot write SARIF: no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise UsageProblem(f"{path}: cannot write SARIF: the folder is not writable")
 
 
 def _warn_unchecked_files(paths: list[Path]) -> None:
@@ -292,10 +296,12 @@ def _write_findings(findings: list[Finding], options: LintOptions) -> None:
 def _report_stale(stale: list[BaselineEntry], baseline: Path | None) -> None:
     if not stale:
         return
-    count = sum(e.count for e in stale)
-    click.echo(f"{len(stale)} baseline entries in {baseline} ({count} findings) match no "
-               f"finding any more (fixed); drop them with --baseline {baseline} "
-               f"--write-baseline {baseline}", err=True)
+    from mlperf_repo_tools.reporting import counted
+
+    entries = counted(len(stale), "baseline entry", "baseline entries")
+    findings = counted(sum(e.count for e in stale), "finding")
+    click.echo(f"{baseline}: {entries} ({findings}) without a finding any more (fixed); "
+               f"drop them with --baseline {baseline} --write-baseline {baseline}", err=True)
     for entry in stale[:STALE_SHOWN]:
         click.echo(f"    stale: {entry.path}: {entry.code} {entry.message}", err=True)
     if len(stale) > STALE_SHOWN:

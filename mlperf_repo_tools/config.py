@@ -62,13 +62,13 @@ class Config:
         """Drop the findings that per-file-ignores excuse; give the others their configured
         severity."""
         if self.per_file_ignores:
-            ignored = cache(self.ignored_codes)
+            ignored = cache(self.excused_codes)
             findings = [f for f in findings if f.code not in ignored(f.location.path)]
         for finding in findings:
             finding.severity = self.severity.get(finding.code, finding.severity)
         return findings
 
-    def ignored_codes(self, path: str) -> frozenset[str]:
+    def excused_codes(self, path: str) -> frozenset[str]:
         """The codes that per-file-ignores excuse in the file at repository path ``path``."""
         codes: set[str] = set()
         for pattern, entries in self.per_file_ignores.items():

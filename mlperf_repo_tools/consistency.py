@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from mlperf_repo_tools.alias import AGGREGATE_VERSION
 from mlperf_repo_tools.context import ExperimentContext
@@ -33,7 +33,13 @@ class _once(Generic[_T]):
         self.compute = compute
         self.name = compute.__name__
 
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
+    @overload
+    def __get__(self, instance: None, owner: Any = None) -> _once[_T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: Any = None) -> _T: ...
+
+    def __get__(self, instance: object | None, owner: Any = None) -> _T | _once[_T]:
         if instance is None:
             return self
         value = instance.__dict__[self.name] = self.compute(instance)
@@ -133,7 +139,7 @@ def distinct(rows: Iterable[LoadedRow]) -> list[LoadedRow]:
 
 
 # What content_key returns: compare with == and use as a dict key, nothing else.
-ContentKey = Any
+ContentKey = Hashable
 
 # Per key order of a row (rows of a file share one), and per excluded key: its keys sorted,
 # less the excluded one, and a getter of their values in that order. Per tuple of value types:

@@ -101,7 +101,7 @@ def test_changed_offending_value_is_new(tmp_path: Path) -> None:
 
     rewrite(root, INFERENCE_ALIAS, change_text)
     status, out, err = run(root, "--baseline", baseline)
-    assert status == 1 and "8 (LITTLE)" in out and "1 baseline entries" in err
+    assert status == 1 and "8 (LITTLE)" in out and ": 1 baseline entry (1 finding) without" in err
 
 
 def test_exact_copies_are_counted(tmp_path: Path) -> None:
@@ -211,5 +211,5 @@ def test_stale_message_counts_entries_and_findings_apart(tmp_path: Path) -> None
     assert (status, out) == (0, "")
     findings = sum(e["count"] for e in entries)
     assert len(entries) < findings
-    assert f"{len(entries)} baseline entries in {baseline} ({findings} findings) match no " \
+    assert f"{baseline}: {len(entries)} baseline entries ({findings} findings) without a " \
         "finding any more" in err

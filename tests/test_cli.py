@@ -540,4 +540,5 @@ def test_unwritable_sarif_file_fails_before_the_run(tmp_path: Path) -> None:
     write_repo(tmp_path, with_aggregates({A: [inference_row(host_processor_core_count="x")]}))
     run = lint_cli("--sarif-file", tmp_path / "missing" / "out.sarif", cwd=tmp_path)
     assert run.code == 2 and run.stdout == ""
-    assert f"{tmp_path / 'missing' / 'out.sarif'}: cannot write SARIF there" in run.stderr
+    assert f"{tmp_path / 'missing' / 'out.sarif'}: cannot write SARIF: no folder " \
+        f"{tmp_path / 'missing'}" in run.stderr

@@ -217,6 +217,10 @@ def test_plain_hook_blocks_a_bad_change_and_a_deleted_meta(tmp_path: Path) -> No
     git(root, "rm", "-q", meta_rel(INFERENCE_ALIAS))
     attempt = git(root, "commit", "-qm", "meta deleted", env=_tool_path(), check=False)
     assert attempt.returncode != 0 and " F007 " in attempt.stdout + attempt.stderr
+    git(root, "reset", "-q", "--hard")
+    git(root, "rm", "-q", result_rel(INFERENCE_ALIAS))  # its timestamp folder goes with it
+    attempt = git(root, "commit", "-qm", "result deleted", env=_tool_path(), check=False)
+    assert attempt.returncode != 0 and " F008 " in attempt.stdout + attempt.stderr
     assert git(root, "rev-parse", "HEAD").stdout == head
     git(root, "reset", "-q", "--hard")
     (root / "notes.txt").write_text("not a file of the format\n")

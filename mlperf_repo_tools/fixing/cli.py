@@ -84,7 +84,7 @@ def _fix(paths: list[Path], derive: bool, dry_run: bool, unsafe: bool, select: l
         options = FixOptions(unsafe=unsafe, derive_only=derive, dry_run=dry_run,
                              selected=chosen.__contains__,
                              ignored=lambda code: code not in kept,
-                             excused=config.ignored_codes)
+                             excused=config.excused_codes)
         extend_vocabularies(config.vocabulary)
         try:
             report = fix_paths(paths, options)

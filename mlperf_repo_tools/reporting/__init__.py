@@ -15,6 +15,6 @@ REPORTERS: dict[str, Reporter] = {"text": render_text, "json": render_json, "sar
                                   "github": render_github}
 
 
-def counted(number: int, noun: str) -> str:
+def counted(number: int, noun: str, plural: str | None = None) -> str:
     """'1 finding', '2 findings': the counts of the status lines."""
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
