@@ -28,21 +28,24 @@ def summary(rule: Rule) -> str:
     return " ".join(paragraph.split())
 
 
+# How each listing says whether a rule is fixed: (terminal listing, docs table, explanation).
+_FIX_LABELS = {"none": ("", "no", "not fixable"), "safe": ("fix", "yes", "fixable"),
+               "unsafe": ("unsafe", "unsafe", "fixable with --unsafe-fixes")}
+
+
+def _fix_labels(rule: Rule) -> tuple[str, str, str]:
+    return _FIX_LABELS["unsafe" if rule.unsafe_fix else "safe" if rule.fixable else "none"]
+
+
 def _fixable(rule: Rule) -> str:
-    if rule.unsafe_fix:
-        return "fixable with --unsafe-fixes"
-    return "fixable" if rule.fixable else "not fixable"
-
-
-def _fix_word(rule: Rule) -> str:
-    return "unsafe" if rule.unsafe_fix else "fix" if rule.fixable else ""
+    return _fix_labels(rule)[2]
 
 
 def render_rules_text() -> str:
     lines = []
     for rule in all_rules().values():
-        lines.append(f"{rule.code}  {rule.name:<28} {rule.severity!s:<8} {_fix_word(rule):<6}  "
-                     f"{rule.summary}")
+        lines.append(f"{rule.code}  {rule.name:<28} {rule.severity!s:<8} "
+                     f"{_fix_labels(rule)[0]:<6}  {rule.summary}")
     return "\n".join(lines) + "\n"
 
 
@@ -74,8 +77,7 @@ def render_rules_markdown() -> str:
     for rule in rules:
         text = summary(rule).replace("|", "\\|")
         lines.append(f"| [{rule.code}](#{rule.code.lower()}-{rule.name}) | {rule.name} "
-                     f"| {rule.severity} | {_fix_word(rule).replace('fix', 'yes') or 'no'} "
-                     f"| {text} |")
+                     f"| {rule.severity} | {_fix_labels(rule)[1]} | {text} |")
     family = None
     for rule in rules:
         if rule.code[0] != family:
