@@ -88,6 +88,27 @@ class LoadedRow:
         return row_identity(self.data, self.file.experiment.folder_alias.family)
 
 
+# What the checks ask of every row (the cached properties of `LoadedRow` of these names). A
+# long run computes them in the worker process that read the row, not here.
+RowFacts = tuple[Any, ...]
+_FACT_NAMES = ("content", "content_without_uid", "is_power", "pair_key", "identity")
+
+
+def row_facts(row: dict[str, Any], family: str | None) -> RowFacts:
+    return (content_key(row), content_key(row, "uid"), is_power_row(row), pair_key(row),
+            row_identity(row, family))
+
+
+def share_strings(rows: list[Any], strings: dict[str, str]) -> None:
+    """Make equal text values of these rows one object (the same 40 names, units and systems
+    recur in 48,000 rows), through the ``strings`` table."""
+    for row in rows:
+        if isinstance(row, dict):
+            for key, value in row.items():
+                if type(value) is str:
+                    row[key] = strings.setdefault(value, value)
+
+
 @dataclass
 class LoadedFile:
     experiment: ExperimentContext
@@ -227,17 +248,19 @@ class RepositoryRows:
     _strings: dict[str, str] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # groupings shared by several checks
 
-    def add(self, experiment: ExperimentContext, document: Document) -> None:
+    def add(self, experiment: ExperimentContext, document: Document,
+            facts: list[RowFacts] | None = None) -> None:
+        """Add a loaded result file; ``facts``, when given, are its rows' `row_facts`, and
+        its text values are already shared (both done where the file was read)."""
         loaded = LoadedFile(experiment, document)
         data = document.data if isinstance(document.data, list) else []
-        strings = self._strings
-        for row in data:
-            if isinstance(row, dict):  # share repeated text values across the repository
-                for key, value in row.items():
-                    if isinstance(value, str):
-                        row[key] = strings.setdefault(value, value)
+        if facts is None:
+            share_strings(data, self._strings)
         loaded.rows = [LoadedRow(loaded, i, row) for i, row in enumerate(data)
                        if isinstance(row, dict)]
+        if facts is not None:
+            for row, known in zip(loaded.rows, facts, strict=True):
+                row.__dict__.update(zip(_FACT_NAMES, known, strict=True))
         self.files.append(loaded)
 
     def release(self) -> None:

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlperf_repo_tools.alias import parse_alias
 from mlperf_repo_tools.baseline import FingerprintReader
@@ -23,6 +23,9 @@ from mlperf_repo_tools.findings import Finding, Location, Problem
 from mlperf_repo_tools.loading import Document, load_json, load_meta
 from mlperf_repo_tools.rules import Rule, all_rules
 from mlperf_repo_tools.vocabulary import extend_vocabularies
+
+if TYPE_CHECKING:
+    from mlperf_repo_tools.parallel import FileOutcome
 
 log = logging.getLogger(__name__)
 
@@ -123,17 +126,10 @@ class Linter:
                        else ExperimentContext(repo, folder, parse_alias(folder.name))
                        for folder in repo.experiments]
         docs = {d.relpath: d for e in experiments for d in e.meta_docs}
-        for rule in self.by_scope.get("repository", []):
-            assert rule.check is not None
-            for problem in rule.check(experiments):
-                self._emit(rule, problem, None, docs, repo)
         rows = RepositoryRows(experiments=experiments) if "rows" in self.by_scope else None
         context = _context_experiments(repo, experiments) if rows is not None else set()
         tasks: list[tuple[ExperimentContext, TimestampFolder, bool]] = []
         for exp in experiments:
-            if repo.in_scope(exp.folder.relpath) or any(
-                    repo.in_scope(d.relpath) for d in exp.meta_docs):
-                self._lint_experiment(exp, docs)
             for ts in exp.folder.timestamps:
                 if ts.result_path is None:
                     continue
@@ -143,29 +139,40 @@ class Linter:
                     tasks.append((exp, ts, False))
                 else:
                     self._advance()
-        self._lint_result_files(tasks, rows)
+        # On a long run, worker processes lint the result files from here on (see
+        # `parallel.py`), while this process checks the experiments and takes in their
+        # outcomes as they come.
+        from mlperf_repo_tools import parallel
+
+        linted = [i for i, (_, _, lint) in enumerate(tasks) if lint]
+        with parallel.lint_files(self, [tasks[i][:2] for i in linted]) as outcomes:
+            for rule in self.by_scope.get("repository", []):
+                assert rule.check is not None
+                for problem in rule.check(experiments):
+                    self._emit(rule, problem, None, docs, repo)
+            for exp in experiments:
+                if repo.in_scope(exp.folder.relpath) or any(
+                        repo.in_scope(d.relpath) for d in exp.meta_docs):
+                    self._lint_experiment(exp, docs)
+            self._lint_result_files(tasks, rows, outcomes)
         if rows is not None:
             self._lint_repository_rows(repo, rows)
             rows.release()
 
     def _lint_result_files(self, tasks: list[tuple[ExperimentContext, TimestampFolder, bool]],
-                           rows: RepositoryRows | None) -> None:
-        """Lint the result files (``True``) and load the context ones (``False``), in order.
-        A long run lints them in worker processes, one per core (see `parallel.py`)."""
-        from mlperf_repo_tools import parallel
-
-        linted = [i for i, (_, _, lint) in enumerate(tasks) if lint]
-        outcomes = parallel.lint_files(self, [tasks[i][:2] for i in linted])
-        by_task = dict(zip(linted, outcomes, strict=True)) if outcomes is not None else {}
-        for index, (exp, ts, lint) in enumerate(tasks):
+                           rows: RepositoryRows | None,
+                           outcomes: Iterator[FileOutcome] | None) -> None:
+        """Lint the result files (``True``) and load the context ones (``False``), in order;
+        ``outcomes``, when given, are those of the linted files, from worker processes."""
+        for exp, ts, lint in tasks:
             self._advance()
-            if index in by_task:
-                outcome = by_task.pop(index)
+            if lint and outcomes is not None:
+                outcome = next(outcomes)
                 self.result.findings.extend(outcome.findings)
                 self.result.files_checked += outcome.files_checked
                 self.result.rows_checked += outcome.rows_checked
                 if rows is not None and outcome.document is not None:
-                    rows.add(exp, outcome.document)
+                    rows.add(exp, outcome.document, outcome.facts)
             elif lint:
                 self._lint_result_file(exp, ts, rows)
             elif rows is not None:

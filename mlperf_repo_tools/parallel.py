@@ -2,8 +2,9 @@
 
 Loading a result file and running the row rules on it needs nothing from other files, so
 worker processes (forked: they inherit the loaded rules, vocabularies and experiments) each
-take a share of the files and send back their findings and parsed rows; the parent keeps the
-files' order, so the output is the same as a serial run. Short runs (a pre-commit hook with a
+take a share of the files and send back their findings and parsed rows. Meanwhile the parent
+checks the experiments, then takes the outcomes in the files' order as they come, so the
+output is the same as a serial run. Short runs (a pre-commit hook with a
 few files) stay serial: forking costs more than it saves.
 """
 
@@ -11,9 +12,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from mlperf_repo_tools.consistency import RowFacts, row_facts, share_strings
 from mlperf_repo_tools.findings import Finding
 from mlperf_repo_tools.loading import Document
 
@@ -34,6 +38,7 @@ class FileOutcome:
     files_checked: int = 0
     rows_checked: int = 0
     document: Document | None = None  # the parsed rows, for the repository-wide checks
+    facts: list[RowFacts] | None = None  # what those checks ask of each row
 
 
 class _Collector:
@@ -46,6 +51,9 @@ class _Collector:
         self.document = document
 
 
+# The text values a worker has seen (see consistency.share_strings).
+_STRINGS: dict[str, str] = {}
+
 # Set in the parent just before forking; the workers read it (fork copies it).
 _JOB: tuple[Linter, list[tuple[ExperimentContext, TimestampFolder]], bool] | None = None
 
@@ -56,22 +64,25 @@ def workers() -> int:
     return max(1, count)
 
 
+@contextmanager
 def lint_files(linter: Linter, files: list[tuple[ExperimentContext, TimestampFolder]]
-               ) -> list[FileOutcome] | None:
-    """The outcome of each file in order, or None when the run should stay serial."""
+               ) -> Iterator[Iterator[FileOutcome] | None]:
+    """Start linting ``files`` in worker processes; within the block, the outcome of each
+    file in order, as the workers finish them. None when the run should stay serial."""
     global _JOB
     count = min(workers(), len(files) // (MIN_FILES // 2) or 1)
     if count < 2 or len(files) < MIN_FILES or \
             "fork" not in multiprocessing.get_all_start_methods():
-        return None
+        yield None
+        return
     chunks = _chunks(files, count * 4)
     _JOB = (linter, files, "rows" in linter.by_scope)
     try:
         with multiprocessing.get_context("fork").Pool(count) as pool:
-            parts = pool.map(_lint_chunk, chunks, chunksize=1)
+            parts = pool.imap(_lint_chunk, chunks, chunksize=1)
+            yield (outcome for part in parts for outcome in part)
     finally:
         _JOB = None
-    return [outcome for part in parts for outcome in part]
 
 
 def _chunks(files: list[tuple[ExperimentContext, TimestampFolder]], count: int
@@ -108,8 +119,14 @@ def _lint_chunk(indexes: range) -> list[FileOutcome]:
         collector = _Collector()
         linter._lint_result_file(experiment, timestamp,
                                  collector if keep_rows else None)  # type: ignore[arg-type]
+        document, facts = collector.document, None
+        if document is not None and isinstance(document.data, list):
+            # Here, in parallel, rather than in the parent (see RepositoryRows.add).
+            share_strings(document.data, _STRINGS)
+            family = experiment.folder_alias.family
+            facts = [row_facts(row, family) for row in document.data if isinstance(row, dict)]
         outcomes.append(FileOutcome(linter.result.findings[before:],
                                     linter.result.files_checked - files_before,
                                     linter.result.rows_checked - rows_before,
-                                    collector.document))
+                                    document, facts))
     return outcomes

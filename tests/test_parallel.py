@@ -34,21 +34,22 @@ def test_parallel_run_equals_serial_run(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "1")
     serial = findings(tmp_path)
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "2")
-    calls: list[int] = []
-    original = parallel.lint_files
+    chunks: list[int] = []
+    original = parallel._chunks
 
-    def spy(linter: object, files: list[object]) -> object:
-        outcome = original(linter, files)  # type: ignore[arg-type]
-        calls.append(0 if outcome is None else len(outcome))
-        return outcome
+    def spy(files: list[object], count: int) -> list[range]:
+        ranges = original(files, count)  # type: ignore[arg-type]
+        chunks.append(sum(len(r) for r in ranges))
+        return ranges
 
-    monkeypatch.setattr(parallel, "lint_files", spy)
+    monkeypatch.setattr(parallel, "_chunks", spy)
     assert findings(tmp_path) == serial
-    assert calls == [parallel.MIN_FILES + 6]  # the workers did run
+    assert chunks == [parallel.MIN_FILES + 6]  # the workers did run
     assert {code for code, *_ in serial} >= {"R009", "R012", "X010"}
 
 
 def test_short_run_stays_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.JOBS_VARIABLE, "2")
     linter_files = [object()] * 3
-    assert parallel.lint_files(object(), linter_files) is None  # type: ignore[arg-type]
+    with parallel.lint_files(object(), linter_files) as outcomes:  # type: ignore[arg-type]
+        assert outcomes is None
