@@ -4,8 +4,8 @@ Loading a result file and running the row rules on it needs nothing from other f
 worker processes (forked: they inherit the loaded rules, vocabularies and experiments) each
 take a share of the files and send back their findings and parsed rows. Meanwhile the parent
 checks the experiments, then takes the outcomes in the files' order as they come, so the
-output is the same as a serial run. Short runs (a pre-commit hook with a
-few files) stay serial: forking costs more than it saves.
+output is the same as a serial run. Short runs (a pre-commit hook with a few files) stay
+serial: forking costs more than it saves.
 """
 
 from __future__ import annotations
