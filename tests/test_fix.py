@@ -21,6 +21,7 @@ from builders import (
     inference_row,
     lint,
     meta_for,
+    result_rel,
     tags_for,
     tiny_row,
     with_aggregates,
@@ -344,7 +345,8 @@ def test_per_file_ignores_of_either_code_of_a_fix_stop_it(tmp_path: Path) -> Non
     repo(tmp_path, [perf(), power()])
     (tmp_path / ".mlperf-repo-tools.toml").write_text(
         f'[per-file-ignores]\n"experiment/{POWER}/*/cm-result.json" = ["R006"]\n')
-    run_fix(tmp_path)
+    _, _, err = run_fix(tmp_path)
+    assert f"{result_rel(POWER)}: not fixed here: per-file-ignores excuse R006" in err
     # Not merged here: the power row stays (other fixes, such as X009 copying the merged
     # aggregate's power keys, are not excused and still apply)...
     assert power()["uid"] in [row["uid"] for row in rows_of(tmp_path, POWER)]
@@ -537,7 +539,9 @@ def test_per_file_ignores_stop_fixes_in_those_files(tmp_path: Path) -> None:
     assert result_file(tmp_path, INFERENCE_ALIAS).read_bytes() == excused
     assert rows_of(tmp_path, POWER) == [merged()]
     assert lint(tmp_path, ["R012"]) != []  # still there; the configuration excuses it
-    assert "nothing to fix" in run_fix(tmp_path)[2]
+    _, _, err = run_fix(tmp_path)
+    assert "nothing to fix" in err
+    assert f"{result_rel(INFERENCE_ALIAS)}: not fixed here: per-file-ignores excuse R012" in err
 
 
 def test_per_file_ignores_stop_one_derived_fix_not_the_other(tmp_path: Path) -> None:
@@ -547,7 +551,8 @@ def test_per_file_ignores_stop_one_derived_fix_not_the_other(tmp_path: Path) -> 
     (tmp_path / ".mlperf-repo-tools.toml").write_text(
         '[per-file-ignores]\n"experiment/*/*/cm-result.json" = ["R008"]\n')
     assert {f.code for f in lint(tmp_path, ["R008", "R009"])} == {"R008", "R009"}
-    run_fix(tmp_path, "--derive")
+    _, _, err = run_fix(tmp_path, "--derive")
+    assert f"{result_rel(POWER)}: not fixed here: per-file-ignores excuse R008" in err
     fixed = rows_of(tmp_path, POWER)[0]
     assert "Inference_per_Joule" not in fixed  # R008 is excused here
     assert fixed["Accuracy_div_100"] == merged()["Accuracy_div_100"]  # R009 is not

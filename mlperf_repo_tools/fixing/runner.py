@@ -11,7 +11,7 @@ import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlperf_repo_tools.alias import parse_alias
@@ -175,6 +175,7 @@ class Fixer:
             group.files.extend(self._load_results(experiment))
         if not self.row_fixes or not group.files:
             return
+        self._name_excused_fixes(group)
         self._fix_rows(group)
         for result_file in group.files:
             if not (result_file.writable and result_file.changed()):
@@ -184,6 +185,23 @@ class Fixer:
                                            f"{result_file.blocked}")
             else:
                 self._save(result_file)
+
+    def _name_excused_fixes(self, group: TwinGroup) -> None:
+        """Name the files where per-file-ignores stop a fix that would change them: fix a copy
+        of the group as if nothing were excused, and see which excused codes it applies."""
+        if not any(f.writable and f.excused for f in group.files):
+            return
+        copy = TwinGroup(group.key, [
+            replace(f, rows=[RowEntry(e.origin, _copy(e.data)) for e in f.rows],
+                    applied=Counter(), excused=frozenset()) for f in group.files])
+        self._fix_rows(copy)
+        for original, fixed in zip(group.files, copy.files, strict=True):
+            stopped = sorted({code for fix in self.row_fixes for code in fix.codes
+                              if code in original.excused
+                              and any(fixed.applied[c] for c in fix.codes)})
+            if original.writable and stopped:
+                self.report.skipped.append(f"{original.relpath}: not fixed here: "
+                                           f"per-file-ignores excuse {', '.join(stopped)}")
 
     def _fix_meta(self, experiment: ExperimentFolder, renamed: bool) -> None:
         tag_fix = self._wanted(meta_fixes.TAG_CODES, True, False)
