@@ -60,8 +60,7 @@ class LoadedRow:
 
     @property
     def uid(self) -> str | None:
-        uid = self.data.get("uid")
-        return uid if isinstance(uid, str) else None
+        return row_uid(self.data)
 
     @_once
     def content(self) -> ContentKey:
@@ -132,6 +131,12 @@ def scalar(value: Any) -> Any:
     if type(value) is str or value is None:
         return value
     return (canonical_json(value),)
+
+
+def row_uid(row: dict[str, Any]) -> str | None:
+    """The row's uid, if it is a string (anything else is a schema finding)."""
+    uid = row.get("uid")
+    return uid if isinstance(uid, str) else None
 
 
 def pair_key(row: dict[str, Any]) -> tuple[Any, ...]:

@@ -99,12 +99,9 @@ def object_members(text: str, start: int) -> tuple[list[Member], int]:
         value_start = _ws(text, colon + 1)
         end = _value_end(text, value_start)
         members.append(Member(key, pos, value_start, end))
-        pos = _ws(text, end)
-        if text[pos] == "}":
-            return members, pos + 1
-        if text[pos] != ",":
-            raise EditError(f"expected ',' or '}}' at offset {pos}")
-        pos = _ws(text, pos + 1)
+        pos, closed = _after_item(text, end, "}")
+        if closed:
+            return members, pos
 
 
 def array_elements(text: str, start: int) -> tuple[list[tuple[int, int]], int]:
@@ -119,12 +116,20 @@ def array_elements(text: str, start: int) -> tuple[list[tuple[int, int]], int]:
     while True:
         end = _value_end(text, pos)
         spans.append((pos, end))
-        pos = _ws(text, end)
-        if text[pos] == "]":
-            return spans, pos + 1
-        if text[pos] != ",":
-            raise EditError(f"expected ',' or ']' at offset {pos}")
-        pos = _ws(text, pos + 1)
+        pos, closed = _after_item(text, end, "]")
+        if closed:
+            return spans, pos
+
+
+def _after_item(text: str, end: int, closer: str) -> tuple[int, bool]:
+    """After an item of a container that ends at ``end``: the offset past the closer (True),
+    or the start of the next item (False)."""
+    pos = _ws(text, end)
+    if text[pos] == closer:
+        return pos + 1, True
+    if text[pos] != ",":
+        raise EditError(f"expected ',' or '{closer}' at offset {pos}")
+    return _ws(text, pos + 1), False
 
 
 def _line_indent(text: str, pos: int) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlperf_repo_tools.alias import Alias
-from mlperf_repo_tools.consistency import ContentKey, content_key, is_power_row, pair_key
+from mlperf_repo_tools.consistency import ContentKey, content_key, is_power_row, pair_key, row_uid
 from mlperf_repo_tools.discovery import ExperimentFolder
 from mlperf_repo_tools.fixing.jsonedit import same_json
 from mlperf_repo_tools.loading import Document
@@ -26,8 +26,7 @@ class RowEntry:
 
     @property
     def uid(self) -> str | None:
-        uid = self.data.get("uid")
-        return uid if isinstance(uid, str) else None
+        return row_uid(self.data)
 
     @property
     def is_power(self) -> bool:
